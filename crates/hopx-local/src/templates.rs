@@ -1,0 +1,71 @@
+//! `GET /v1/templates` and `GET /v1/templates/{name}`.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Extension,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use serde_json::{Value, json};
+
+use crate::{
+    AppState, catalog,
+    envelope::{ApiError, RequestId, json_response, object},
+};
+
+/// Longest piece of a client-supplied name that is quoted back in a message.
+const MAX_ECHO: usize = 100;
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Extension(request_id): Extension<RequestId>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let filter = |key: &str| query.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let category = filter("category");
+    let language = filter("language");
+    let data: Vec<Value> = state
+        .catalog
+        .iter()
+        .filter(|t| category.is_none_or(|c| t.category.eq_ignore_ascii_case(c)))
+        .filter(|t| language.is_none_or(|l| t.language.eq_ignore_ascii_case(l)))
+        .map(catalog::Template::list_item)
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &request_id,
+        object([
+            ("object", json!("list")),
+            ("data", Value::Array(data)),
+            ("has_more", json!(false)),
+            ("url", json!("/v1/templates")),
+        ]),
+    )
+}
+
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    Extension(request_id): Extension<RequestId>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let template = catalog::find(&state.catalog, &name)
+        .ok_or_else(|| template_not_found(&state.catalog, &name))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &request_id,
+        template.detail(),
+    ))
+}
+
+/// 404 `template_not_found` listing the names that do exist.
+pub fn template_not_found(catalog: &[catalog::Template], name: &str) -> ApiError {
+    let shown: String = name.chars().take(MAX_ECHO).collect();
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "template_not_found",
+        format!("Template '{shown}' not found"),
+    )
+    .with_details(json!({ "available": catalog::names(catalog) }))
+}

@@ -1,0 +1,220 @@
+//! The plain objects the addon returns: the core's models with camelCase names (the official
+//! JavaScript SDK's shapes), absent values left out, timestamps as ISO 8601 strings.
+//!
+//! The conversions destructure the core structs completely, so a field added to the core fails
+//! to compile here until it is exposed (or deliberately ignored).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use napi_derive::napi;
+
+/// CPU, memory and disk of a running sandbox.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct Resources {
+    /// Virtual CPUs.
+    pub vcpu: Option<i64>,
+    /// Memory in MiB.
+    pub memory_mb: Option<i64>,
+    /// Disk in MiB.
+    pub disk_mb: Option<i64>,
+}
+
+/// What the control plane says about a sandbox (no token: it never leaves the core).
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct SandboxInfo {
+    pub sandbox_id: Option<String>,
+    pub template_id: Option<String>,
+    pub template_name: Option<String>,
+    pub organization_id: Option<i64>,
+    pub node_id: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<String>,
+    pub public_host: Option<String>,
+    pub direct_url: Option<String>,
+    pub preview_url: Option<String>,
+    pub resources: Option<Resources>,
+    pub internet_access: Option<bool>,
+    pub live_mode: Option<bool>,
+    pub timeout_seconds: Option<i64>,
+    /// ISO 8601, UTC.
+    pub expires_at: Option<String>,
+    /// ISO 8601, UTC.
+    pub created_at: Option<String>,
+    /// The official SDK's alias of `expiresAt`.
+    pub end_at: Option<String>,
+    /// Always absent; kept for the official SDK's shape.
+    pub started_at: Option<String>,
+}
+
+/// CPU, memory and disk of a template.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct TemplateResources {
+    pub vcpu: Option<i64>,
+    /// Memory in MiB.
+    pub memory_mb: Option<i64>,
+    /// Disk in GiB.
+    pub disk_gb: Option<i64>,
+}
+
+/// A template (`TemplateInfo` in the official SDK).
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct TemplateInfo {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub language: Option<String>,
+    pub icon: Option<String>,
+    pub default_resources: Option<TemplateResources>,
+    pub min_resources: Option<TemplateResources>,
+    pub max_resources: Option<TemplateResources>,
+    pub features: Vec<String>,
+    pub tags: Vec<String>,
+    pub popularity_score: Option<i64>,
+    pub docs_url: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_public: Option<bool>,
+    pub status: Option<String>,
+    pub build_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub object: Option<String>,
+    pub request_id: Option<String>,
+}
+
+fn iso(time: Option<DateTime<Utc>>) -> Option<String> {
+    time.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+impl From<hopx::Resources> for Resources {
+    fn from(resources: hopx::Resources) -> Self {
+        let hopx::Resources {
+            vcpu,
+            memory_mb,
+            disk_mb,
+        } = resources;
+        Resources {
+            vcpu,
+            memory_mb,
+            disk_mb,
+        }
+    }
+}
+
+impl From<hopx::SandboxInfo> for SandboxInfo {
+    fn from(info: hopx::SandboxInfo) -> Self {
+        let hopx::SandboxInfo {
+            sandbox_id,
+            template_id,
+            template_name,
+            organization_id,
+            node_id,
+            region,
+            status,
+            public_host,
+            direct_url,
+            preview_url,
+            resources,
+            internet_access,
+            live_mode,
+            timeout_seconds,
+            expires_at,
+            created_at,
+        } = info;
+        SandboxInfo {
+            sandbox_id,
+            template_id,
+            template_name,
+            organization_id,
+            node_id,
+            region,
+            status,
+            public_host,
+            direct_url,
+            preview_url,
+            resources: resources.map(Resources::from),
+            internet_access,
+            live_mode,
+            timeout_seconds,
+            end_at: iso(expires_at),
+            expires_at: iso(expires_at),
+            created_at: iso(created_at),
+            started_at: None,
+        }
+    }
+}
+
+impl From<hopx::TemplateResources> for TemplateResources {
+    fn from(resources: hopx::TemplateResources) -> Self {
+        let hopx::TemplateResources {
+            vcpu,
+            memory_mb,
+            disk_gb,
+        } = resources;
+        TemplateResources {
+            vcpu,
+            memory_mb,
+            disk_gb,
+        }
+    }
+}
+
+impl From<hopx::Template> for TemplateInfo {
+    fn from(template: hopx::Template) -> Self {
+        let hopx::Template {
+            id,
+            name,
+            display_name,
+            description,
+            category,
+            language,
+            icon,
+            default_resources,
+            min_resources,
+            max_resources,
+            features,
+            tags,
+            popularity_score,
+            docs_url,
+            is_active,
+            is_public,
+            status,
+            build_id,
+            organization_id,
+            created_at,
+            updated_at,
+            object,
+            request_id,
+        } = template;
+        TemplateInfo {
+            id,
+            name,
+            display_name,
+            description,
+            category,
+            language,
+            icon,
+            default_resources: default_resources.map(TemplateResources::from),
+            min_resources: min_resources.map(TemplateResources::from),
+            max_resources: max_resources.map(TemplateResources::from),
+            features,
+            tags,
+            popularity_score,
+            docs_url,
+            is_active,
+            is_public,
+            status,
+            build_id,
+            organization_id,
+            created_at,
+            updated_at,
+            object,
+            request_id,
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The options objects JavaScript passes, and their translation into the core's options
+//! structs. No defaults and no checks here: an unset option stays unset for the core to
+//! resolve (argument → environment → `.env` → config file), and the core validates.
+
+use napi::Either;
+use napi_derive::napi;
+
+/// `Sandbox.create(options)`.
+#[napi(object, object_to_js = false)]
+pub struct CreateOptions {
+    pub template: Option<String>,
+    /// A string, or a number (sent as its string form).
+    pub template_id: Option<Either<String, f64>>,
+    pub region: Option<String>,
+    pub timeout_seconds: Option<i64>,
+    pub internet_access: Option<bool>,
+    pub env_vars: Option<std::collections::HashMap<String, String>>,
+    pub api_key: Option<String>,
+    #[napi(js_name = "baseURL")]
+    pub base_url: Option<String>,
+    pub auth_header: Option<String>,
+    pub validate_api_key: Option<bool>,
+    pub request_timeout_ms: Option<f64>,
+}
+
+/// `Sandbox.listTemplates(options)`.
+#[napi(object, object_to_js = false)]
+pub struct ListTemplatesOptions {
+    pub category: Option<String>,
+    pub language: Option<String>,
+    pub api_key: Option<String>,
+    #[napi(js_name = "baseURL")]
+    pub base_url: Option<String>,
+    pub auth_header: Option<String>,
+    pub validate_api_key: Option<bool>,
+    pub request_timeout_ms: Option<f64>,
+}
+
+/// The client settings every call accepts.
+struct ClientArguments {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    auth_header: Option<String>,
+    validate_api_key: Option<bool>,
+    request_timeout_ms: Option<f64>,
+}
+
+impl ClientArguments {
+    fn into_core(self) -> hopx::Result<hopx::ClientOptions> {
+        Ok(hopx::ClientOptions {
+            api_key: self.api_key,
+            base_url: self.base_url,
+            auth_header: self
+                .auth_header
+                .as_deref()
+                .map(hopx::AuthHeader::from_argument)
+                .transpose()?,
+            validate_api_key: self.validate_api_key,
+            request_timeout: self
+                .request_timeout_ms
+                .map(|ms| hopx::config::millis_argument("requestTimeoutMs", ms))
+                .transpose()?,
+            profile: None,
+            user_agent: Some(format!("hopx-node/{}", hopx::VERSION)),
+        })
+    }
+}
+
+impl CreateOptions {
+    /// The core's client options and create options.
+    pub(crate) fn into_core(
+        self,
+    ) -> hopx::Result<(hopx::ClientOptions, hopx::CreateSandboxOptions)> {
+        let CreateOptions {
+            template,
+            template_id,
+            region,
+            timeout_seconds,
+            internet_access,
+            env_vars,
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        } = self;
+        let client = ClientArguments {
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        }
+        .into_core()?;
+        let create = hopx::CreateSandboxOptions {
+            template,
+            template_id: template_id.map(|id| match id {
+                Either::A(text) => text,
+                Either::B(number) => number.to_string(),
+            }),
+            region,
+            timeout_seconds,
+            internet_access,
+            env_vars: env_vars.map(|vars| vars.into_iter().collect()),
+        };
+        Ok((client, create))
+    }
+}
+
+impl ListTemplatesOptions {
+    /// The core's client options and list filters.
+    pub(crate) fn into_core(
+        self,
+    ) -> hopx::Result<(hopx::ClientOptions, hopx::ListTemplatesOptions)> {
+        let ListTemplatesOptions {
+            category,
+            language,
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        } = self;
+        let client = ClientArguments {
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        }
+        .into_core()?;
+        Ok((client, hopx::ListTemplatesOptions { category, language }))
+    }
+}

@@ -1,0 +1,133 @@
+//! Keyword arguments → the core's option structs. No defaults and no checks here: every
+//! `None` stays `None` and the core decides (and validates) when the client is built.
+
+use std::collections::BTreeMap;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+/// The connection keywords every static method takes. No `Debug`: it would print the key.
+#[derive(Default)]
+pub(crate) struct ConnectionArgs {
+    pub api_key: Option<ApiKeyText>,
+    pub base_url: Option<String>,
+    pub auth_header: Option<String>,
+    pub validate_api_key: Option<bool>,
+    /// Seconds, as Python programs give durations.
+    pub request_timeout: Option<f64>,
+}
+
+impl ConnectionArgs {
+    /// The core's client options. Fails (with the core's error) on an unknown `auth_header`
+    /// or an unusable `request_timeout`; the key and URL are checked by `hopx::Client::new`.
+    pub(crate) fn into_client_options(self) -> hopx::Result<hopx::ClientOptions> {
+        Ok(hopx::ClientOptions {
+            api_key: self.api_key.map(|key| key.0),
+            base_url: self.base_url,
+            auth_header: self
+                .auth_header
+                .as_deref()
+                .map(hopx::AuthHeader::from_argument)
+                .transpose()?,
+            validate_api_key: self.validate_api_key,
+            request_timeout: self
+                .request_timeout
+                .map(|seconds| hopx::config::seconds_argument("request_timeout", seconds))
+                .transpose()?,
+            profile: None,
+            user_agent: Some(format!("hopx-python/{}", hopx::VERSION)),
+        })
+    }
+
+    /// A client for these arguments (reads the environment and config files; no network).
+    pub(crate) fn client(self) -> hopx::Result<hopx::Client> {
+        hopx::Client::new(self.into_client_options()?)
+    }
+}
+
+/// `template_id` as Python programs pass it: `1` or `"1"`. Ids are strings on the wire.
+#[derive(Debug, FromPyObject)]
+pub(crate) enum TemplateId {
+    Text(String),
+    Number(i64),
+}
+
+impl From<TemplateId> for String {
+    fn from(id: TemplateId) -> String {
+        match id {
+            TemplateId::Text(text) => text,
+            TemplateId::Number(number) => number.to_string(),
+        }
+    }
+}
+
+/// The keywords of `Sandbox.create` that describe the sandbox. No `Debug`: it would print
+/// the env var values.
+#[derive(Default)]
+pub(crate) struct CreateArgs {
+    pub template: Option<String>,
+    pub template_id: Option<TemplateId>,
+    pub region: Option<String>,
+    pub timeout_seconds: Option<i64>,
+    pub internet_access: Option<bool>,
+    pub env_vars: Option<BTreeMap<String, SecretText>>,
+}
+
+impl From<CreateArgs> for hopx::CreateSandboxOptions {
+    fn from(args: CreateArgs) -> Self {
+        hopx::CreateSandboxOptions {
+            template: args.template,
+            template_id: args.template_id.map(String::from),
+            region: args.region,
+            timeout_seconds: args.timeout_seconds,
+            internet_access: args.internet_access,
+            env_vars: args
+                .env_vars
+                .map(|vars| vars.into_iter().map(|(k, v)| (k, v.0)).collect()),
+        }
+    }
+}
+
+/// The filters of `Sandbox.list_templates`.
+pub(crate) fn list_templates_options(
+    category: Option<String>,
+    language: Option<String>,
+) -> hopx::ListTemplatesOptions {
+    hopx::ListTemplatesOptions { category, language }
+}
+
+// pyo3's own conversion of a `str` that is not valid Unicode (it holds a lone surrogate) fails
+// with a UnicodeEncodeError whose `.object` and repr are the whole string. For arguments that
+// may be secret, the two types below convert without ever putting the value in an exception.
+
+/// The `api_key` argument. Converted lossily (a lone surrogate becomes U+FFFD), so the core
+/// sees a non-ASCII character and rejects the key with its usual `InvalidApiKeyError`.
+pub(crate) struct ApiKeyText(String);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for ApiKeyText {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(ApiKeyText(
+            obj.cast::<PyString>()?.to_string_lossy().into_owned(),
+        ))
+    }
+}
+
+/// An env var value for the sandbox: converted exactly, or refused without showing it.
+pub(crate) struct SecretText(String);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for SecretText {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.cast::<PyString>()?.to_cow() {
+            Ok(text) => Ok(SecretText(text.into_owned())),
+            Err(_) => Err(PyValueError::new_err(
+                "an env_vars value is not valid Unicode text (it contains a lone surrogate); \
+                 the value is not shown",
+            )),
+        }
+    }
+}

@@ -1,0 +1,588 @@
+//! Sending requests: one pooled connection pool per transport setting, the auth header,
+//! retries, and turning every failure into an [`Error`] with a code.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+
+use crate::config::{AuthHeader, ResolvedConfig};
+use crate::error::{Error, ErrorCode, Result};
+use crate::retry::{Outcome, RetryPolicy, parse_retry_after};
+
+/// Settings that need a separate connection pool. Everything else (key, base URL, timeout,
+/// user agent) is set per request, so clients that differ only there share warm connections.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct TransportSettings {
+    connect_timeout: Duration,
+}
+
+/// The process-wide pools. `reqwest::Client` is a handle to a shared pool, so cloning it out
+/// of the map is cheap and every clone reuses the same connections.
+fn pooled_client(settings: &TransportSettings) -> Result<reqwest::Client> {
+    static POOLS: OnceLock<Mutex<HashMap<TransportSettings, reqwest::Client>>> = OnceLock::new();
+    let pools = POOLS.get_or_init(Default::default);
+    let mut pools = pools
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(client) = pools.get(settings) {
+        return Ok(client.clone());
+    }
+    // rustls needs a process-wide crypto provider; installing it twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .connect_timeout(settings.connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| {
+            Error::new(ErrorCode::Network, "Could not set up the HTTP client.").with_source(e)
+        })?;
+    pools.insert(settings.clone(), client.clone());
+    Ok(client)
+}
+
+/// What one API call sends.
+#[derive(Debug)]
+pub(crate) struct ApiRequest<'a> {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<serde_json::Value>,
+    /// What the response body should be, for decode errors ("a template list").
+    pub expecting: &'a str,
+}
+
+impl<'a> ApiRequest<'a> {
+    pub(crate) fn new(method: Method, path: impl Into<String>, expecting: &'a str) -> Self {
+        ApiRequest {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            expecting,
+        }
+    }
+
+    pub(crate) fn query(mut self, name: &'static str, value: Option<&str>) -> Self {
+        if let Some(value) = value {
+            self.query.push((name, value.to_owned()));
+        }
+        self
+    }
+
+    pub(crate) fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// Sends API requests for one resolved configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpClient {
+    client: reqwest::Client,
+    base_url: String,
+    auth_name: HeaderName,
+    auth_value: HeaderValue,
+    user_agent: HeaderValue,
+    timeout: Duration,
+    retry: RetryPolicy,
+    /// "hopx_live_<keyId>.**** from HOPX_API_KEY": names the key in authentication errors.
+    key_label: String,
+}
+
+impl HttpClient {
+    pub(crate) fn new(config: &ResolvedConfig, retry: RetryPolicy) -> Result<Self> {
+        let client = pooled_client(&TransportSettings {
+            connect_timeout: Duration::from_secs(10),
+        })?;
+        let (auth_name, auth_text) = match config.auth_header {
+            AuthHeader::Bearer => (
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", config.api_key.expose_secret()),
+            ),
+            AuthHeader::XApiKey => (
+                HeaderName::from_static("x-api-key"),
+                config.api_key.expose_secret().to_owned(),
+            ),
+        };
+        // ApiKey guarantees visible ASCII, so this cannot fail for a parsed key; the error
+        // still avoids quoting the value.
+        let mut auth_value = HeaderValue::from_str(&auth_text).map_err(|_| {
+            Error::new(
+                ErrorCode::ApiKeyInvalidCharacter,
+                "The API key cannot be sent in an HTTP header.",
+            )
+        })?;
+        // Keeps the value out of reqwest's and hyper's Debug output.
+        auth_value.set_sensitive(true);
+        let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| {
+            Error::invalid_argument("The user agent contains characters not allowed in a header.")
+        })?;
+        if config.base_url.starts_with("http://") && !is_loopback_url(&config.base_url) {
+            tracing::warn!(
+                base_url = %config.base_url,
+                "sending the API key over plain http to a non-loopback host; use https"
+            );
+        }
+        Ok(HttpClient {
+            client,
+            base_url: config.base_url.clone(),
+            auth_name,
+            auth_value,
+            user_agent,
+            timeout: config.request_timeout,
+            retry,
+            key_label: format!(
+                "{} from {}",
+                config.api_key.redacted(),
+                config.api_key_source
+            ),
+        })
+    }
+
+    /// Sends the request (retrying as the policy allows) and decodes a JSON success body.
+    pub(crate) async fn send<T: DeserializeOwned>(&self, request: ApiRequest<'_>) -> Result<T> {
+        let url = format!("{}{}", self.base_url, request.path);
+        let mut attempt = 0u32;
+        loop {
+            let started = Instant::now();
+            let result = self.send_once(&url, &request).await;
+            let (error, outcome) = match result {
+                Ok(response) if response.status().is_success() => {
+                    let status = response.status().as_u16();
+                    let request_id = header_request_id(response.headers());
+                    tracing::debug!(
+                        method = %request.method, path = %request.path, status, attempt,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        request_id = request_id.as_deref().unwrap_or(""),
+                        "hopx request"
+                    );
+                    return decode_success(response, &request).await;
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let error = error_from_response(response, &request, &self.key_label).await;
+                    (error, Outcome::Status(status.as_u16()))
+                }
+                Err(e) => transport_error(e, &request),
+            };
+            tracing::debug!(
+                method = %request.method, path = %request.path, attempt,
+                code = error.code().as_str(), status = error.status().unwrap_or(0),
+                request_id = error.request_id().unwrap_or(""),
+                "hopx request failed"
+            );
+            if !self.retry.should_retry(&request.method, outcome, attempt) {
+                return Err(finish_error(error, &request, outcome, attempt));
+            }
+            if let Some(wait) = error.retry_after()
+                && wait > self.retry.max_server_wait
+            {
+                return Err(error.append_message(&format!(
+                    "The server asked to wait {}s before retrying, longer than the SDK waits ({}s).",
+                    wait.as_secs(),
+                    self.retry.max_server_wait.as_secs()
+                )));
+            }
+            let wait = self.retry.backoff(attempt, error.retry_after());
+            tracing::debug!(
+                method = %request.method, path = %request.path, attempt,
+                wait_ms = wait.as_millis() as u64, "hopx request will be retried"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        url: &str,
+        request: &ApiRequest<'_>,
+    ) -> std::result::Result<reqwest::Response, reqwest::Error> {
+        let mut builder = self
+            .client
+            .request(request.method.clone(), url)
+            .timeout(self.timeout)
+            .header(self.auth_name.clone(), self.auth_value.clone())
+            .header(reqwest::header::USER_AGENT, self.user_agent.clone())
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        builder.send().await
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn header_request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .map(str::to_owned)
+}
+
+fn describe(request: &ApiRequest<'_>) -> String {
+    format!("{} {}", request.method, request.path)
+}
+
+async fn decode_success<T: DeserializeOwned>(
+    response: reqwest::Response,
+    request: &ApiRequest<'_>,
+) -> Result<T> {
+    let status = response.status().as_u16();
+    let header_id = header_request_id(response.headers());
+    let bytes = response.bytes().await.map_err(|e| {
+        Error::new(
+            ErrorCode::Network,
+            format!(
+                "The connection broke while reading the response to {}.",
+                describe(request)
+            ),
+        )
+        .with_status(status)
+        .with_request_id(header_id.clone())
+        .with_source(e)
+    })?;
+    serde_json::from_slice::<T>(&bytes).map_err(|e| {
+        let body_request_id = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("request_id").and_then(|r| r.as_str()).map(str::to_owned));
+        // serde's message can quote values from the body (which may hold tokens): report only
+        // the category and position.
+        let what = if bytes.iter().all(u8::is_ascii_whitespace) {
+            "an empty body".to_owned()
+        } else {
+            match e.classify() {
+                serde_json::error::Category::Data => format!(
+                    "JSON of an unexpected shape (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+                _ => format!("malformed JSON (line {}, column {})", e.line(), e.column()),
+            }
+        };
+        Error::new(
+            ErrorCode::Decode,
+            format!(
+                "The server answered {} with HTTP {status} but {what}, where {} was expected.",
+                describe(request),
+                request.expecting
+            ),
+        )
+        .with_hint("This is a server or proxy problem, not a problem with your code; if it persists, report it with the request id.")
+        .with_status(status)
+        .with_request_id(body_request_id.or(header_id))
+    })
+}
+
+/// The two error body shapes the HopX services send:
+/// `{"error": {"message", "code", "request_id", "details"}}` (control plane) and
+/// `{"error": "message", "code": "CODE", "request_id", "details"}` (agent).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ErrorBody {
+    pub message: Option<String>,
+    pub code: Option<String>,
+    pub request_id: Option<String>,
+    pub details: Option<serde_json::Value>,
+}
+
+pub(crate) fn parse_error_body(bytes: &[u8]) -> ErrorBody {
+    let Ok(serde_json::Value::Object(root)) = serde_json::from_slice::<serde_json::Value>(bytes)
+    else {
+        return ErrorBody::default();
+    };
+    let text = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let details = |v: Option<&serde_json::Value>| v.filter(|d| d.is_object()).cloned();
+    match root.get("error") {
+        Some(serde_json::Value::Object(inner)) => ErrorBody {
+            message: text(inner.get("message")),
+            code: text(inner.get("code")).or_else(|| text(root.get("code"))),
+            request_id: text(inner.get("request_id")).or_else(|| text(root.get("request_id"))),
+            details: details(inner.get("details")).or_else(|| details(root.get("details"))),
+        },
+        Some(serde_json::Value::String(message)) => ErrorBody {
+            message: Some(message.clone()).filter(|m| !m.is_empty()),
+            code: text(root.get("code")),
+            request_id: text(root.get("request_id")),
+            details: details(root.get("details")),
+        },
+        _ => ErrorBody {
+            message: text(root.get("message")),
+            code: text(root.get("code")),
+            request_id: text(root.get("request_id")),
+            details: details(root.get("details")),
+        },
+    }
+}
+
+/// Which error code an HTTP failure status gets.
+pub(crate) fn code_for_status(status: u16, body: &ErrorBody) -> ErrorCode {
+    let server_code = body.code.as_deref().unwrap_or("").to_ascii_lowercase();
+    match status {
+        400 => ErrorCode::Validation,
+        401 if server_code.contains("expired") => ErrorCode::TokenExpired,
+        401 => ErrorCode::Authentication,
+        402 => ErrorCode::PaymentRequired,
+        403 => {
+            let message = body.message.as_deref().unwrap_or("").to_ascii_lowercase();
+            let details_name_limit = body
+                .details
+                .as_ref()
+                .and_then(|d| d.as_object())
+                .is_some_and(|d| d.contains_key("limit") || d.contains_key("upgrade_url"));
+            if server_code.contains("limit")
+                || server_code.contains("quota")
+                || message.contains("limit")
+                || details_name_limit
+            {
+                ErrorCode::ResourceLimit
+            } else {
+                ErrorCode::PermissionDenied
+            }
+        }
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        410 => ErrorCode::Gone,
+        422 => ErrorCode::UnprocessableEntity,
+        429 => ErrorCode::RateLimited,
+        500..=599 => ErrorCode::Server,
+        _ => ErrorCode::Api,
+    }
+}
+
+fn status_hint(code: ErrorCode, key_label: &str) -> Option<String> {
+    let hint = match code {
+        ErrorCode::Authentication | ErrorCode::TokenExpired => {
+            return Some(format!(
+                "The key sent was {key_label}: check that it is current and belongs to this server (base URL), or run `hopx auth status`."
+            ));
+        }
+        ErrorCode::PaymentRequired => "Add credits to the organization in the HopX dashboard.",
+        ErrorCode::ResourceLimit => {
+            "Stop sandboxes you no longer need, or raise the plan's limits."
+        }
+        ErrorCode::RateLimited => {
+            "Too many requests: slow down, or retry after the time the server gave."
+        }
+        ErrorCode::Server => {
+            "The service had a problem; retry later, and quote the request id if it persists."
+        }
+        _ => return None,
+    };
+    Some(hint.to_owned())
+}
+
+async fn error_from_response(
+    response: reqwest::Response,
+    request: &ApiRequest<'_>,
+    key_label: &str,
+) -> Error {
+    let status = response.status();
+    let headers = response.headers().clone();
+    // A failed body read leaves an empty body: the status alone still says what happened.
+    let bytes = response.bytes().await.unwrap_or_default();
+    let body = parse_error_body(&bytes);
+    let code = code_for_status(status.as_u16(), &body);
+    let now = chrono::Utc::now();
+    let header_wait = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now));
+    let body_wait = body
+        .details
+        .as_ref()
+        .and_then(|d| d.get("retry_after_seconds"))
+        .and_then(|v| v.as_f64())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64);
+    let retry_after = match (header_wait, body_wait) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    // Never the raw body: a proxy's error page can echo request headers, key included.
+    let server_message = body.message.clone().unwrap_or_else(|| {
+        format!(
+            "HTTP {} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("error")
+        )
+    });
+    let mut message = format!(
+        "{server_message} ({} returned HTTP {}).",
+        describe(request),
+        status.as_u16()
+    );
+    if message.ends_with(".).") {
+        message.truncate(message.len() - 1);
+    }
+    let mut error = Error::new(code, message)
+        .with_status(status.as_u16())
+        .with_server_code(body.code.clone())
+        .with_request_id(
+            body.request_id
+                .clone()
+                .or_else(|| header_request_id(&headers)),
+        )
+        .with_details(body.details.clone())
+        .with_retry_after(retry_after);
+    if let Some(hint) = status_hint(code, key_label) {
+        error = error.with_hint(hint);
+    }
+    error
+}
+
+fn transport_error(e: reqwest::Error, request: &ApiRequest<'_>) -> (Error, Outcome) {
+    let cause = error_chain(&e);
+    if e.is_timeout() {
+        let error = Error::new(
+            ErrorCode::Timeout,
+            format!("{} timed out: the request timeout passed before the server answered ({cause}).", describe(request)),
+        )
+        .with_hint("Raise the request timeout (request_timeout / requestTimeout), or check the server's health.")
+        .with_source(e);
+        (error, Outcome::MaybeProcessed)
+    } else if e.is_connect() {
+        let error = Error::new(
+            ErrorCode::Network,
+            format!("Could not connect for {}: {cause}.", describe(request)),
+        )
+        .with_hint("Check the base URL and your network connection.")
+        .with_source(e);
+        (error, Outcome::NotSent)
+    } else {
+        let error = Error::new(
+            ErrorCode::Network,
+            format!(
+                "The connection failed during {}: {cause}.",
+                describe(request)
+            ),
+        )
+        .with_source(e);
+        (error, Outcome::MaybeProcessed)
+    }
+}
+
+/// Adds what the caller needs to know once no more retries will happen.
+fn finish_error(error: Error, request: &ApiRequest<'_>, outcome: Outcome, attempt: u32) -> Error {
+    let mut error = error;
+    if outcome == Outcome::MaybeProcessed && !crate::retry::is_idempotent(&request.method) {
+        error = error.append_message(
+            "The server may have processed the request before the connection failed, so it was not sent again; check before retrying (for a sandbox create: list your sandboxes).",
+        );
+    }
+    if attempt > 0 {
+        error = error.append_message(&format!("(Gave up after {} attempts.)", attempt + 1));
+    }
+    error
+}
+
+/// reqwest's Display stops at "error sending request"; the useful part is further down.
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    if parts.is_empty() {
+        // reqwest's own text includes the URL, which carries no secret.
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_envelopes() {
+        let nested = br#"{"error":{"message":"Invalid key","code":"invalid_api_key","request_id":"req_1","details":{"a":1}}}"#;
+        assert_eq!(
+            parse_error_body(nested),
+            ErrorBody {
+                message: Some("Invalid key".into()),
+                code: Some("invalid_api_key".into()),
+                request_id: Some("req_1".into()),
+                details: Some(serde_json::json!({"a": 1})),
+            }
+        );
+        let flat = br#"{"error":"File not found","code":"FILE_NOT_FOUND","request_id":"req_2"}"#;
+        let body = parse_error_body(flat);
+        assert_eq!(body.message.as_deref(), Some("File not found"));
+        assert_eq!(body.code.as_deref(), Some("FILE_NOT_FOUND"));
+        assert_eq!(body.request_id.as_deref(), Some("req_2"));
+        assert_eq!(parse_error_body(b"<html>oops</html>"), ErrorBody::default());
+        assert_eq!(parse_error_body(b""), ErrorBody::default());
+    }
+
+    #[test]
+    fn status_mapping() {
+        let empty = ErrorBody::default();
+        let cases = [
+            (400, ErrorCode::Validation),
+            (401, ErrorCode::Authentication),
+            (402, ErrorCode::PaymentRequired),
+            (403, ErrorCode::PermissionDenied),
+            (404, ErrorCode::NotFound),
+            (409, ErrorCode::Conflict),
+            (410, ErrorCode::Gone),
+            (422, ErrorCode::UnprocessableEntity),
+            (429, ErrorCode::RateLimited),
+            (500, ErrorCode::Server),
+            (503, ErrorCode::Server),
+            (418, ErrorCode::Api),
+        ];
+        for (status, code) in cases {
+            assert_eq!(code_for_status(status, &empty), code, "{status}");
+        }
+        let limit = ErrorBody {
+            message: Some("Sandbox limit reached".into()),
+            ..Default::default()
+        };
+        assert_eq!(code_for_status(403, &limit), ErrorCode::ResourceLimit);
+        let expired = ErrorBody {
+            code: Some("token_expired".into()),
+            ..Default::default()
+        };
+        assert_eq!(code_for_status(401, &expired), ErrorCode::TokenExpired);
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback_url("http://127.0.0.1:8787"));
+        assert!(is_loopback_url("http://localhost:1"));
+        assert!(is_loopback_url("http://[::1]:1"));
+        assert!(!is_loopback_url("http://example.com"));
+    }
+}

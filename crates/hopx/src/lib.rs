@@ -1,0 +1,36 @@
+//! # hopx
+//!
+//! The client for [HopX](https://hopx.ai) sandboxes: isolated cloud VMs where agents and apps
+//! run code. This crate is the core behind three SDKs that behave the same: this Rust crate,
+//! the `hopx_ai` Python package and the `@hopx-ai/sdk` npm package.
+//!
+//! - [`Client`]: configuration (key, base URL, header) resolved once, requests over one
+//!   process-wide connection pool, retries that never replay a request that may have been
+//!   processed.
+//! - [`ApiKey`]: validated before anything is sent; prints only as `hopx_live_<keyId>.****`.
+//! - [`Error`]: one type with a stable [`ErrorCode`] shared by every language.
+//!
+//! The core has no runtime of its own: it runs on the caller's tokio runtime.
+//! [`runtime::shared`] provides one for the language bindings.
+
+mod client;
+pub mod config;
+mod error;
+mod http;
+mod key;
+mod lenient;
+pub mod retry;
+pub mod runtime;
+mod sandbox;
+mod template;
+
+pub use client::Client;
+pub use config::{AuthHeader, ClientOptions, ResolvedConfig, Source};
+pub use error::{Error, ErrorCode, Result};
+pub use key::ApiKey;
+pub use retry::RetryPolicy;
+pub use sandbox::{CreateSandboxOptions, Resources, Sandbox, SandboxInfo, TemplateRef};
+pub use template::{ListTemplatesOptions, Template, TemplateResources};
+
+/// The version of every hopx artifact (crate, wheel, npm package).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,201 @@
+//! Test helpers: a real hopx-local server in-process, a client that reads no real
+//! environment, and a scripted HTTP server for answers hopx-local never gives.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use hopx::config::MapEnvironment;
+use hopx::{AuthHeader, Client, ClientOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A random key in the real format.
+pub fn random_key() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let mut rng = rand::rng();
+    let id: String = (0..12).map(|_| rng.sample(Alphanumeric) as char).collect();
+    let secret: String = (0..32).map(|_| rng.sample(Alphanumeric) as char).collect();
+    format!("hopx_live_{id}.{secret}")
+}
+
+pub struct LocalServer {
+    pub server: hopx_local::RunningServer,
+    pub key: String,
+    pub other_key: String,
+}
+
+impl LocalServer {
+    pub async fn start() -> LocalServer {
+        let key = random_key();
+        let other_key = random_key();
+        let server = tokio::time::timeout(
+            Duration::from_secs(10),
+            hopx_local::bind(hopx_local::ServerConfig::new(vec![
+                key.clone(),
+                other_key.clone(),
+            ])),
+        )
+        .await
+        .expect("hopx-local starts in time")
+        .expect("hopx-local binds a loopback port");
+        LocalServer {
+            server,
+            key,
+            other_key,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.base_url().to_owned()
+    }
+
+    pub fn client(&self, header: AuthHeader) -> Client {
+        client_for(&self.url(), Some(&self.key), header)
+    }
+}
+
+/// A client whose configuration comes only from the arguments: no real env, .env or config.
+pub fn client_for(base_url: &str, key: Option<&str>, header: AuthHeader) -> Client {
+    try_client(base_url, key, header).expect("client configuration is valid")
+}
+
+pub fn try_client(base_url: &str, key: Option<&str>, header: AuthHeader) -> hopx::Result<Client> {
+    let options = ClientOptions {
+        api_key: key.map(str::to_owned),
+        base_url: Some(base_url.to_owned()),
+        auth_header: Some(header),
+        request_timeout: Some(Duration::from_secs(10)),
+        ..Default::default()
+    };
+    Client::with_environment(&options, &empty_environment())
+}
+
+pub fn empty_environment() -> MapEnvironment {
+    MapEnvironment {
+        current_dir: Some("/nonexistent/hopx-test".into()),
+        home_dir: Some("/nonexistent/hopx-home".into()),
+        ..Default::default()
+    }
+}
+
+/// One canned HTTP response.
+#[derive(Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+impl Canned {
+    pub fn json(status: u16, body: &str) -> Canned {
+        Canned {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body: body.to_owned(),
+        }
+    }
+
+    pub fn header(mut self, name: &'static str, value: &str) -> Canned {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+}
+
+/// A loopback server that answers the n-th request with the n-th canned response (the last
+/// one repeats) and counts requests. It stops when dropped.
+pub struct ScriptedServer {
+    pub url: String,
+    requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    pub async fn start(script: Vec<Canned>) -> ScriptedServer {
+        assert!(!script.is_empty());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        let script = Arc::new(script);
+        let task = tokio::spawn(async move {
+            // Bounded: a test never needs more than a few hundred connections.
+            for _ in 0..500 {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let counter = counter.clone();
+                let script = script.clone();
+                tokio::spawn(async move {
+                    for _ in 0..100 {
+                        if !read_request(&mut socket).await {
+                            return;
+                        }
+                        let n = counter.fetch_add(1, Ordering::SeqCst);
+                        let canned = &script[n.min(script.len() - 1)];
+                        let mut head = format!(
+                            "HTTP/1.1 {} X\r\ncontent-length: {}\r\n",
+                            canned.status,
+                            canned.body.len()
+                        );
+                        for (name, value) in &canned.headers {
+                            head.push_str(&format!("{name}: {value}\r\n"));
+                        }
+                        head.push_str("\r\n");
+                        if socket.write_all(head.as_bytes()).await.is_err()
+                            || socket.write_all(canned.body.as_bytes()).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        ScriptedServer {
+            url,
+            requests,
+            task,
+        }
+    }
+
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads one request (head and Content-Length body); false at EOF.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> bool {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), socket.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => return false,
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        match tokio::time::timeout(Duration::from_secs(10), socket.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => return false,
+        }
+    }
+    true
+}

@@ -1,0 +1,275 @@
+// Type declarations of @hopx-ai/sdk (hand-written; js/index.d.mts is generated from this file).
+
+/** The package version. */
+export declare const version: string;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/**
+ * Where to send requests and with which key. Every setting is optional: an unset one is
+ * resolved by the SDK, first hit wins:
+ *
+ * - API key: `apiKey` → `HOPX_API_KEY` → the nearest `.env` file from the current directory
+ *   upward (its `HOPX_API_KEY` line only) → `$HOPX_CONFIG_DIR/config.toml` (default
+ *   `~/.hopx/config.toml`, profile `HOPX_PROFILE` or the file's `default_profile`).
+ * - Base URL: `baseURL` → `HOPX_BASE_URL` → the config file → `https://api.hopx.dev`.
+ *   A `.env` file never sets it.
+ *
+ * The key is checked before anything is sent, and never appears in errors or printed objects.
+ */
+export interface ClientOptions {
+  /** The API key, `hopx_live_<keyId>.<secret>`. */
+  apiKey?: string;
+  /** The control plane URL, e.g. `http://127.0.0.1:8787` for `hopx local`. */
+  baseURL?: string;
+  /**
+   * Which header carries the key: `'bearer'` (`Authorization: Bearer <key>`, the default) or
+   * `'x-api-key'` (`X-API-Key: <key>`). Default: `HOPX_AUTH_HEADER`, then the config file.
+   */
+  authHeader?: 'bearer' | 'x-api-key' | (string & {});
+  /**
+   * `false` turns the key format check off (self-hosted servers with keys of another format).
+   * Default: `HOPX_VALIDATE_API_KEY`, else on.
+   */
+  validateApiKey?: boolean;
+  /** The HTTP request timeout in milliseconds (default 60 000). Not the sandbox lifetime. */
+  requestTimeoutMs?: number;
+}
+
+/** Options of {@link Sandbox.create}. One of `template` and `templateId` is required. */
+export interface SandboxCreateOptions extends ClientOptions {
+  /** Template name, e.g. `'code-interpreter'` ({@link Sandbox.listTemplates} lists them). */
+  template?: string;
+  /** Template id; wins over `template` when both are given. Numbers are sent as strings. */
+  templateId?: string | number;
+  /** Region, e.g. `'us-east'`. */
+  region?: string;
+  /** The sandbox's lifetime in seconds: it is killed after this. Not the request timeout. */
+  timeoutSeconds?: number;
+  /** Whether the sandbox may reach the internet (server default: true). */
+  internetAccess?: boolean;
+  /** Environment variables set in the sandbox. Their values are never printed. */
+  envVars?: Record<string, string>;
+}
+
+/** Options of {@link Sandbox.listTemplates}. */
+export interface ListTemplatesOptions extends ClientOptions {
+  /** Only templates of this category, e.g. `'development'`. */
+  category?: string;
+  /** Only templates of this language, e.g. `'python'`. */
+  language?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+/** CPU, memory and disk of a running sandbox. */
+export interface SandboxResources {
+  vcpu?: number;
+  /** Memory in MiB. */
+  memoryMb?: number;
+  /** Disk in MiB. */
+  diskMb?: number;
+}
+
+/** What the control plane says about a sandbox. Absent values are left out. */
+export interface SandboxInfo {
+  sandboxId?: string;
+  templateId?: string;
+  templateName?: string;
+  organizationId?: number;
+  nodeId?: string;
+  region?: string;
+  /** `'running'`, `'paused'`, `'stopped'` or `'creating'`. */
+  status?: string;
+  /** The base URL of the sandbox's agent. */
+  publicHost?: string;
+  directUrl?: string;
+  previewUrl?: string;
+  resources?: SandboxResources;
+  internetAccess?: boolean;
+  /** Production (`true`) or test mode. */
+  liveMode?: boolean;
+  /** The sandbox's lifetime in seconds; absent when it never expires. */
+  timeoutSeconds?: number;
+  /** When the sandbox will be killed (ISO 8601, UTC); absent when it never expires. */
+  expiresAt?: string;
+  /** When it was created (ISO 8601, UTC). */
+  createdAt?: string;
+  /** The official SDK's alias of `expiresAt`. */
+  endAt?: string;
+  /** Always absent; kept for the official SDK's shape. */
+  startedAt?: string;
+}
+
+/** CPU, memory and disk of a template. */
+export interface TemplateResources {
+  vcpu?: number;
+  /** Memory in MiB. */
+  memoryMb?: number;
+  /** Disk in GiB. */
+  diskGb?: number;
+}
+
+/** A template sandboxes are created from. Absent values are left out. */
+export interface TemplateInfo {
+  id?: string;
+  /** The name used in `Sandbox.create({ template })`. */
+  name?: string;
+  displayName?: string;
+  description?: string;
+  category?: string;
+  language?: string;
+  icon?: string;
+  defaultResources?: TemplateResources;
+  minResources?: TemplateResources;
+  maxResources?: TemplateResources;
+  features: string[];
+  tags: string[];
+  popularityScore?: number;
+  docsUrl?: string;
+  isActive?: boolean;
+  isPublic?: boolean;
+  /** `'pending'`, `'building'`, `'active'`, `'failed'` or `'archived'`. */
+  status?: string;
+  buildId?: string;
+  organizationId?: string;
+  /** RFC 3339, as sent by the server. */
+  createdAt?: string;
+  /** RFC 3339, as sent by the server. */
+  updatedAt?: string;
+  object?: string;
+  requestId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sandbox
+
+/**
+ * A HopX sandbox: an isolated cloud VM. Printing one (`String`, `util.inspect`,
+ * `JSON.stringify`) shows its id, status and template only.
+ */
+export declare class Sandbox {
+  private constructor();
+  /**
+   * Creates a sandbox (`POST /v1/sandboxes`; never sent twice).
+   * @throws {InvalidArgumentError} without `template`/`templateId` (nothing is sent).
+   * @throws {MissingApiKeyError | InvalidApiKeyError} without a usable key (nothing is sent).
+   * @throws {TemplateNotFoundError} when the template does not exist.
+   */
+  static create(options: SandboxCreateOptions): Promise<Sandbox>;
+  /** Lists the templates sandboxes can be created from (`GET /v1/templates`). */
+  static listTemplates(options?: ListTemplatesOptions): Promise<TemplateInfo[]>;
+  /** The sandbox id. */
+  get sandboxId(): string;
+  /** Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`). */
+  getInfo(): Promise<SandboxInfo>;
+  /** `Sandbox { sandboxId: '…', status: '…', templateName: '…' }` (no request). */
+  toString(): string;
+  toJSON(): { sandboxId: string; status?: string; templateName?: string };
+}
+
+export default Sandbox;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Fields of {@link HopxError}, also accepted by its constructor. */
+export interface HopxErrorFields {
+  /** The SDK's stable error code, e.g. `'authentication_error'`, `'api_key_wrong_prefix'`. */
+  code?: string;
+  /** The HTTP status, when the server answered. */
+  status?: number;
+  /** The request id (from the error body or `X-Request-ID`): quote it to support. */
+  requestId?: string;
+  /** The server's own error code, e.g. `'invalid_api_key'`. */
+  serverCode?: string;
+  /** How to fix the problem, when the SDK knows. */
+  hint?: string;
+  /** The server's structured `details`. */
+  details?: Record<string, unknown>;
+  /** How long the server asked to wait before retrying, in seconds (HTTP 429 and 503). */
+  retryAfter?: number;
+}
+
+/**
+ * The base class of every error the SDK throws. Its message, fields, `String()`,
+ * `util.inspect()` and `JSON.stringify()` never contain the API key's secret, a sandbox token
+ * or an environment variable's value.
+ */
+export declare class HopxError extends Error {
+  /** `new HopxError(message, fields)`, or the official SDK's `(message, code, requestId, statusCode)`. */
+  constructor(message: string, fields?: HopxErrorFields);
+  constructor(message: string, code?: string, requestId?: string, statusCode?: number);
+  readonly name: string;
+  /** The SDK's stable error code, e.g. `'authentication_error'`, `'api_key_wrong_prefix'`. */
+  code?: string;
+  /** The HTTP status, when the server answered. */
+  status?: number;
+  /** Same as `status` (the official SDK's name). */
+  readonly statusCode?: number;
+  /** The request id (from the error body or `X-Request-ID`): quote it to support. */
+  requestId?: string;
+  /** The server's own error code, e.g. `'invalid_api_key'`. */
+  serverCode?: string;
+  /** How to fix the problem, when the SDK knows. */
+  hint?: string;
+  /** The server's structured `details`. */
+  details?: Record<string, unknown>;
+  /** How long the server asked to wait before retrying, in seconds (HTTP 429 and 503). */
+  retryAfter?: number;
+  toJSON(): { name: string; message: string } & HopxErrorFields;
+}
+
+/** The server answered with an error status. */
+export declare class APIError extends HopxError {}
+/** HTTP 401: the server did not accept the API key. */
+export declare class AuthenticationError extends APIError {}
+/** HTTP 401 with the server saying the token expired. */
+export declare class TokenExpiredError extends AuthenticationError {}
+/** HTTP 404. */
+export declare class NotFoundError extends APIError {}
+/** HTTP 404 for the template named in `Sandbox.create()`. */
+export declare class TemplateNotFoundError extends NotFoundError {}
+/** HTTP 400 or 422: the server rejected the request's content. */
+export declare class ValidationError extends APIError {}
+/** HTTP 429; `retryAfter` is the wait the server asked for, in seconds. */
+export declare class RateLimitError extends APIError {}
+/** HTTP 403 naming a plan or quota limit. */
+export declare class ResourceLimitError extends APIError {}
+/** HTTP 402: the organization has no credits left. */
+export declare class PaymentRequiredError extends APIError {}
+/** HTTP 403. */
+export declare class PermissionDeniedError extends APIError {}
+/** HTTP 409. */
+export declare class ConflictError extends APIError {}
+/** HTTP 410. */
+export declare class GoneError extends APIError {}
+/** HTTP 5xx. */
+export declare class ServerError extends APIError {}
+/** A success status with a body that is not what the API promises. */
+export declare class ResponseDecodeError extends APIError {}
+/** The connection could not be made, or broke. */
+export declare class NetworkError extends HopxError {}
+/** The request timeout passed before the server answered. */
+export declare class TimeoutError extends NetworkError {}
+/** The sandbox's agent reported an error. */
+export declare class AgentError extends HopxError {}
+export declare class FileNotFoundError extends AgentError {}
+export declare class FileOperationError extends AgentError {}
+export declare class CodeExecutionError extends AgentError {}
+export declare class CommandExecutionError extends AgentError {}
+export declare class DesktopNotAvailableError extends AgentError {}
+/** The sandbox has expired. */
+export declare class SandboxExpiredError extends HopxError {}
+/** A template build failed. */
+export declare class TemplateBuildError extends HopxError {}
+/** The configuration (environment variables, config file) is not usable. */
+export declare class ConfigurationError extends HopxError {}
+/** No API key was found; the message lists every place that was looked in. Nothing was sent. */
+export declare class MissingApiKeyError extends ConfigurationError {}
+/** The API key is malformed (`code` says how); nothing was sent. */
+export declare class InvalidApiKeyError extends ConfigurationError {}
+/** An argument is not acceptable; nothing was sent. */
+export declare class InvalidArgumentError extends HopxError {}

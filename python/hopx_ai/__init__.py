@@ -1,0 +1,101 @@
+"""HopX sandboxes: isolated cloud VMs where agents and apps run code.
+
+A drop-in replacement for the official ``hopx-ai`` package, with a Rust core::
+
+    from hopx_ai import Sandbox
+
+    for template in Sandbox.list_templates():
+        print(template.name, template.language)
+    sandbox = Sandbox.create(template="code-interpreter")
+    print(sandbox.get_info().status)
+
+``AsyncSandbox`` has the same methods as coroutines. The API key comes from ``api_key=``,
+else ``HOPX_API_KEY``, else the nearest ``.env`` file, else ``~/.hopx/config.toml``
+(written by ``hopx auth login``). Errors are in :mod:`hopx_ai.errors`.
+"""
+
+from . import _native
+from ._native import (
+    AsyncSandbox,
+    Resources,
+    Sandbox,
+    SandboxInfo,
+    SandboxTemplate,
+    TemplateResources,
+)
+from .errors import (
+    AgentError,
+    APIError,
+    AuthenticationError,
+    CodeExecutionError,
+    CommandExecutionError,
+    ConfigurationError,
+    ConflictError,
+    DesktopNotAvailableError,
+    FileNotFoundError,
+    FileOperationError,
+    GoneError,
+    HopxError,
+    InvalidApiKeyError,
+    InvalidArgumentError,
+    MissingApiKeyError,
+    NetworkError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResourceLimitError,
+    ResponseDecodeError,
+    SandboxErrorMetadata,
+    SandboxExpiredError,
+    ServerError,
+    TemplateBuildError,
+    TemplateBuildErrorMetadata,
+    TemplateNotFoundError,
+    TimeoutError,
+    TokenExpiredError,
+    ValidationError,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "__version__",
+    "Sandbox",
+    "AsyncSandbox",
+    "SandboxInfo",
+    "SandboxTemplate",
+    "TemplateResources",
+    "Resources",
+    "HopxError",
+    "APIError",
+    "AuthenticationError",
+    "TokenExpiredError",
+    "NotFoundError",
+    "TemplateNotFoundError",
+    "ValidationError",
+    "RateLimitError",
+    "ResourceLimitError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "ConflictError",
+    "GoneError",
+    "ServerError",
+    "ResponseDecodeError",
+    "NetworkError",
+    "TimeoutError",
+    "AgentError",
+    "FileNotFoundError",
+    "FileOperationError",
+    "CodeExecutionError",
+    "CommandExecutionError",
+    "DesktopNotAvailableError",
+    "SandboxExpiredError",
+    "SandboxErrorMetadata",
+    "TemplateBuildError",
+    "TemplateBuildErrorMetadata",
+    "ConfigurationError",
+    "MissingApiKeyError",
+    "InvalidApiKeyError",
+    "InvalidArgumentError",
+]

@@ -1,0 +1,69 @@
+# Shared set-up for scripts/demo.sh and scripts/test.sh. Everything the project needs on a fresh
+# machine is installed here: the Python venv with maturin and pytest, the npm dev dependencies,
+# and bubblewrap (the sandboxing tool hopx-local runs code under) from apt.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+# One target folder for cargo, maturin and the napi CLI: the napi CLI always passes --target,
+# so without this every crate would be built twice.
+CARGO_BUILD_TARGET=${CARGO_BUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}
+export CARGO_BUILD_TARGET
+PROFILE_DIR=debug
+TARGET_DIR="$ROOT/target/$CARGO_BUILD_TARGET/$PROFILE_DIR"
+export HOPX_LOCAL_BIN="$TARGET_DIR/hopx-local"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_bubblewrap() {
+  command -v bwrap >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing bubblewrap (apt)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+  else
+    echo "note: bubblewrap (bwrap) is not installed; install it (apt-get install bubblewrap) to run code in local sandboxes" >&2
+  fi
+}
+
+build_local_server() {
+  step "building hopx-local"
+  cargo build -p hopx-local --bins
+}
+
+setup_python() {
+  step "Python: venv, maturin, pytest, and the hopx_ai extension (maturin develop)"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8'
+  # maturin develop finds .venv by itself; VIRTUAL_ENV makes that explicit.
+  VIRTUAL_ENV="$ROOT/.venv" .venv/bin/maturin develop -q
+}
+
+setup_node() {
+  step "Node: npm dev dependencies and the native addon (napi build)"
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+  else
+    npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+  fi
+  npm run --silent build:debug
+}
+
+# Starts hopx-local on a free loopback port. With no key argument the server generates one (or
+# reuses the one in its data folder). Sets HOPX_LOCAL_URL and HOPX_LOCAL_PID; the server stops by
+# itself when this shell exits, because its stdin (a pipe held by this shell) closes.
+start_local_server() {
+  local data_dir=$1; shift
+  local log=$data_dir/server.log
+  mkdir -p "$data_dir"
+  coproc HOPX_LOCAL { exec "$HOPX_LOCAL_BIN" --port 0 --data-dir "$data_dir" --exit-when-stdin-closes "$@" 2>"$log"; }
+  local line=""
+  if ! read -r -t 30 line <&"${HOPX_LOCAL[0]}"; then
+    echo "hopx-local did not start within 30 s; its log:" >&2
+    cat "$log" >&2
+    return 1
+  fi
+  HOPX_LOCAL_URL=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["url"])' "$line")
+  export HOPX_LOCAL_URL
+}

@@ -1,0 +1,150 @@
+// Test helpers: a real hopx-local server per test file, and its request counters.
+// (Not a test file: node --test only runs *.test.mjs here.)
+
+import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomAlnum(length) {
+  let text = '';
+  for (let i = 0; i < length; i += 1) text += ALNUM[randomInt(ALNUM.length)];
+  return text;
+}
+
+/** A fresh key in the real format: `hopx_live_<12 alnum>.<32 alnum>`. */
+export function randomKey() {
+  return `hopx_live_${randomAlnum(12)}.${randomAlnum(32)}`;
+}
+
+/** The secret part of a key (after the dot). */
+export function secretOf(key) {
+  return key.slice(key.indexOf('.') + 1);
+}
+
+/**
+ * Starts `$HOPX_LOCAL_BIN` on a free loopback port with two random keys and returns
+ * `{ url, keys: [K1, K2], stats(), resetStats(), stop() }`.
+ */
+export async function startServer() {
+  const bin = process.env.HOPX_LOCAL_BIN;
+  if (!bin) {
+    throw new Error(
+      'HOPX_LOCAL_BIN is not set: build the server with `cargo build -p hopx-local` and run ' +
+        'HOPX_LOCAL_BIN=$PWD/target/x86_64-unknown-linux-gnu/debug/hopx-local npm test',
+    );
+  }
+  const keys = [randomKey(), randomKey()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopx-node-test-'));
+  const child = spawn(
+    bin,
+    [
+      '--port', '0',
+      '--api-key', keys[0],
+      '--api-key', keys[1],
+      '--data-dir', dataDir,
+      '--exit-when-stdin-closes',
+      '--max-lifetime-seconds', '900',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-8192);
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const spawnFailed = new Promise((_, reject) => child.once('error', reject));
+
+  const lines = createInterface({ input: child.stdout });
+  const firstLine = new Promise((resolve) => lines.once('line', resolve));
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`hopx-local printed no ready line within ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
+  });
+  const exitedEarly = exited.then(({ code, signal }) => {
+    throw new Error(`hopx-local exited (code ${code}, signal ${signal}) before it was ready`);
+  });
+  // Only the race below reports these; later (expected) exits must not be unhandled rejections.
+  for (const promise of [timeout, spawnFailed, exitedEarly]) promise.catch(() => {});
+  let url;
+  try {
+    const line = await Promise.race([firstLine, timeout, spawnFailed, exitedEarly]);
+    const ready = JSON.parse(line);
+    if (ready.event !== 'listening' || typeof ready.url !== 'string') {
+      throw new Error(`unexpected ready line: ${line}`);
+    }
+    url = ready.url;
+  } catch (error) {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    error.message += `\nhopx-local (${bin}) stderr:\n${stderr}`;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  lines.close();
+  child.stdout.resume(); // keep draining, so the server never blocks on a full pipe
+
+  return {
+    url,
+    keys,
+    stats: () => stats(url),
+    resetStats: () => resetStats(url),
+    async stop() {
+      // --exit-when-stdin-closes: closing stdin is the polite stop; SIGKILL if it lingers.
+      child.stdin.end();
+      let killTimer;
+      const killed = new Promise((resolve) => {
+        killTimer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, STOP_TIMEOUT_MS);
+      });
+      await Promise.race([exited, killed]);
+      clearTimeout(killTimer);
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function request(url, method) {
+  return new Promise((resolve, reject) => {
+    // agent: false: a connection of its own, so the counters see nothing of the SDK's pool.
+    const req = http.request(url, { method, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${method} ${url}: HTTP ${res.statusCode} ${body}`));
+        else resolve(body ? JSON.parse(body) : null);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** `{ connections_accepted, api_connections, api_requests }` of the server at `url`. */
+export function stats(url) {
+  return request(`${url}/_local/stats`, 'GET');
+}
+
+/** Sets the server's counters to zero. */
+export function resetStats(url) {
+  return request(`${url}/_local/reset-stats`, 'POST');
+}
