@@ -82,17 +82,26 @@ test('listTemplates filters by language and category', async () => {
 });
 
 test('two consecutive listTemplates() calls share one TCP connection', async () => {
+  // hyper hands a finished HTTP/1 connection back to the pool from a runtime task; on a loaded
+  // machine a new loopback connect can beat that by microseconds. So the two-call experiment
+  // gets up to three tries: an SDK that never reused connections fails all three.
   await Sandbox.listTemplates(options); // warm the pool
-  await server.resetStats();
-  await Sandbox.listTemplates(options);
-  await Sandbox.listTemplates(options);
-  const stats = await server.stats();
-  assert.equal(stats.api_requests, 2);
-  assert.equal(stats.api_connections, 1);
+  const seen = [];
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await server.resetStats();
+    await Sandbox.listTemplates(options);
+    await Sandbox.listTemplates(options);
+    const stats = await server.stats();
+    assert.equal(stats.api_requests, 2);
+    seen.push(stats.api_connections);
+    if (stats.api_connections === 1) break;
+  }
+  assert.equal(seen.at(-1), 1, `connections per two calls, by try: ${seen}`);
 });
 
 for (const authHeader of ['bearer', 'x-api-key']) {
   test(`create with authHeader '${authHeader}', then getInfo()`, async () => {
+    await server.resetStats();
     const sandbox = await Sandbox.create({
       ...options,
       authHeader,
@@ -121,6 +130,12 @@ for (const authHeader of ['bearer', 'x-api-key']) {
       assert.ok(!Number.isNaN(Date.parse(info[field])), `${field} ${info[field]}`);
     }
     assert.ok(Date.parse(info.expiresAt) > Date.parse(info.createdAt));
+    assert.equal(info.endAt, info.expiresAt);
+
+    // What went over the wire: the header style asked for and the SDK's User-Agent.
+    const stats = await server.stats();
+    assert.deepEqual(stats.auth_headers, { [authHeader]: 2 });
+    assert.deepEqual(stats.user_agents, { [`hopx-node/${version}`]: 2 });
   });
 }
 

@@ -81,6 +81,7 @@ def test_list_templates_filters(server):
 
 @pytest.mark.parametrize("auth_header", [None, "bearer", "x-api-key"])
 def test_create_and_get_info(server, auth_header):
+    server.reset_stats()
     sandbox = Sandbox.create(
         "code-interpreter",
         api_key=server.key,
@@ -111,6 +112,11 @@ def test_create_and_get_info(server, auth_header):
         assert isinstance(info.resources, Resources)
     assert info.to_dict()["sandbox_id"] == sandbox.sandbox_id
     assert sandbox.sandbox_id in repr(info)
+
+    # What went over the wire: the header style asked for (Bearer by default) and our UA.
+    stats = server.stats()
+    assert stats["auth_headers"] == {auth_header or "bearer": 2}, stats
+    assert stats["user_agents"] == {f"hopx-python/{hopx_ai.__version__}": 2}, stats
 
 
 def test_create_with_all_options(server):
@@ -358,13 +364,21 @@ def test_real_errors_pickle(server, new_key):
 
 
 def test_consecutive_calls_reuse_one_connection(server):
+    # hyper hands a finished HTTP/1 connection back to the pool from a runtime task; on a
+    # loaded machine a new loopback connect can beat that by microseconds. So the two-call
+    # experiment gets up to three tries: an SDK that never reused connections fails all three.
     Sandbox.list_templates(api_key=server.key, base_url=server.url)  # warm the pool
-    server.reset_stats()
-    Sandbox.list_templates(api_key=server.key, base_url=server.url)
-    Sandbox.list_templates(api_key=server.key, base_url=server.url, language="python")
-    stats = server.stats()
-    assert stats["api_requests"] == 2, stats
-    assert stats["api_connections"] == 1, stats
+    seen = []
+    for _ in range(3):
+        server.reset_stats()
+        Sandbox.list_templates(api_key=server.key, base_url=server.url)
+        Sandbox.list_templates(api_key=server.key, base_url=server.url, language="python")
+        stats = server.stats()
+        assert stats["api_requests"] == 2, stats
+        seen.append(stats["api_connections"])
+        if stats["api_connections"] == 1:
+            break
+    assert seen[-1] == 1, f"connections per two calls, by try: {seen}"
 
 
 def test_eight_threads_in_parallel(server):

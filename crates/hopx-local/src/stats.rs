@@ -7,11 +7,12 @@
 //! uses it to count a connection once, on its first API request.
 
 use std::{
+    collections::BTreeMap,
     io,
     net::SocketAddr,
     pin::Pin,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     task::{Context, Poll},
@@ -39,17 +40,23 @@ pub struct Stats {
     connections_accepted: AtomicU64,
     api_connections: AtomicU64,
     api_requests: AtomicU64,
+    /// Requests per `User-Agent`, so tests can check what each SDK sends.
+    user_agents: Mutex<BTreeMap<String, u64>>,
+    /// Requests per auth header style (`bearer`, `x-api-key`, `none`); never the values.
+    auth_headers: Mutex<BTreeMap<String, u64>>,
     /// Bumped by a reset. A connection remembers the generation in which it was
     /// last counted, so after a reset an old keep-alive connection counts again.
     generation: AtomicU64,
 }
 
 /// What `GET /_local/stats` reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Snapshot {
     pub connections_accepted: u64,
     pub api_connections: u64,
     pub api_requests: u64,
+    pub user_agents: BTreeMap<String, u64>,
+    pub auth_headers: BTreeMap<String, u64>,
 }
 
 impl Default for Stats {
@@ -58,6 +65,8 @@ impl Default for Stats {
             connections_accepted: AtomicU64::new(0),
             api_connections: AtomicU64::new(0),
             api_requests: AtomicU64::new(0),
+            user_agents: Mutex::default(),
+            auth_headers: Mutex::default(),
             generation: AtomicU64::new(1),
         }
     }
@@ -69,6 +78,8 @@ impl Stats {
             connections_accepted: self.connections_accepted.load(Ordering::SeqCst),
             api_connections: self.api_connections.load(Ordering::SeqCst),
             api_requests: self.api_requests.load(Ordering::SeqCst),
+            user_agents: lock(&self.user_agents).clone(),
+            auth_headers: lock(&self.auth_headers).clone(),
         }
     }
 
@@ -77,10 +88,40 @@ impl Stats {
         self.connections_accepted.store(0, Ordering::SeqCst);
         self.api_connections.store(0, Ordering::SeqCst);
         self.api_requests.store(0, Ordering::SeqCst);
+        lock(&self.user_agents).clear();
+        lock(&self.auth_headers).clear();
     }
 
-    fn record_api_request(&self, conn: Option<&ConnMeta>) {
+    fn record_api_request(&self, conn: Option<&ConnMeta>, headers: &axum::http::HeaderMap) {
         self.api_requests.fetch_add(1, Ordering::SeqCst);
+        // Bounded and printable, so a hostile client cannot grow the map or inject text.
+        let agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= 200)
+            .unwrap_or("(none)");
+        let mut agents = lock(&self.user_agents);
+        if agents.len() < 100 || agents.contains_key(agent) {
+            *agents.entry(agent.to_owned()).or_default() += 1;
+        }
+        drop(agents);
+        let authorization = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let style = if authorization
+            .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+        {
+            "bearer"
+        } else if authorization.is_some() {
+            "authorization-other"
+        } else if headers.contains_key("x-api-key") {
+            "x-api-key"
+        } else {
+            "none"
+        };
+        *lock(&self.auth_headers)
+            .entry(style.to_owned())
+            .or_default() += 1;
         if let Some(conn) = conn {
             let generation = self.generation.load(Ordering::SeqCst);
             if conn.counted_in.swap(generation, Ordering::SeqCst) != generation {
@@ -226,7 +267,7 @@ pub async fn count_requests(
             .extensions()
             .get::<ConnectInfo<ConnMeta>>()
             .map(|ConnectInfo(meta)| meta);
-        stats.record_api_request(conn);
+        stats.record_api_request(conn, request.headers());
     }
     next.run(request).await
 }
@@ -236,4 +277,10 @@ pub fn is_local_path(path: &str) -> bool {
         || path
             .strip_prefix(LOCAL_PREFIX)
             .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

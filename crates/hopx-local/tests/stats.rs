@@ -36,14 +36,22 @@ async fn two_requests_on_one_connection_count_as_one_api_connection() {
     let stats = request(addr, "GET", "/_local/stats", &[], None).await;
     assert_eq!(stats.status, 200);
     assert_eq!(counters(&stats.json()), (2, 1, 2));
+    let snapshot = server.stats();
     assert_eq!(
-        server.stats(),
-        hopx_local::stats::Snapshot {
-            connections_accepted: 2,
-            api_connections: 1,
-            api_requests: 2
-        }
+        (
+            snapshot.connections_accepted,
+            snapshot.api_connections,
+            snapshot.api_requests
+        ),
+        (2, 1, 2)
     );
+    // The raw test client sends no User-Agent; /health has no auth header, the second request
+    // uses X-API-Key. Only styles are recorded, never header values.
+    assert_eq!(snapshot.user_agents.get("(none)"), Some(&2));
+    assert_eq!(snapshot.auth_headers.get("x-api-key"), Some(&1));
+    assert_eq!(snapshot.auth_headers.get("none"), Some(&1));
+    let text = stats.json().to_string();
+    assert!(!text.contains(KEY_A), "stats never show a key");
     server.shutdown().await;
 }
 

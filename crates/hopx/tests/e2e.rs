@@ -24,6 +24,16 @@ async fn lists_templates_with_both_header_styles() {
         assert!(ci.display_name.is_some());
         assert!(ci.default_resources.as_ref().and_then(|r| r.vcpu).is_some());
     }
+    let stats = local.server.stats();
+    assert_eq!(stats.auth_headers.get("bearer"), Some(&1));
+    assert_eq!(stats.auth_headers.get("x-api-key"), Some(&1));
+    let agent = format!("hopx-rust/{}", hopx::VERSION);
+    assert_eq!(
+        stats.user_agents.get(&agent),
+        Some(&2),
+        "{:?}",
+        stats.user_agents
+    );
     let python = local
         .client(AuthHeader::Bearer)
         .list_templates(&ListTemplatesOptions {
@@ -149,22 +159,31 @@ async fn missing_key_fails_before_any_request() {
 #[tokio::test]
 async fn consecutive_calls_reuse_one_connection_even_across_clients() {
     let local = LocalServer::start().await;
-    // Two separately built clients, as two class-method calls in Python or JS build them.
-    local
-        .client(AuthHeader::Bearer)
-        .list_templates(&Default::default())
-        .await
-        .unwrap();
-    local
-        .client(AuthHeader::Bearer)
-        .list_templates(&Default::default())
-        .await
-        .unwrap();
-    let stats = local.server.stats();
-    assert_eq!(stats.api_requests, 2);
+    // hyper hands a finished HTTP/1 connection back to the pool from a runtime task; on a loaded
+    // machine a new loopback connect can beat that by microseconds. So the two-call experiment
+    // gets up to three tries: a client that never reused connections fails all three.
+    // Separately built clients, as class-method calls in Python or JS build them.
+    let list = || async {
+        let client = local.client(AuthHeader::Bearer);
+        client.list_templates(&Default::default()).await.unwrap();
+    };
+    list().await; // opens the connection
+    let mut new_connections = Vec::new();
+    for _ in 0..3 {
+        let before = local.server.stats();
+        list().await;
+        list().await;
+        let after = local.server.stats();
+        assert_eq!(after.api_requests - before.api_requests, 2);
+        new_connections.push(after.connections_accepted - before.connections_accepted);
+        if new_connections.last() == Some(&0) {
+            break;
+        }
+    }
     assert_eq!(
-        stats.api_connections, 1,
-        "the second call reused the first call's connection"
+        new_connections.last(),
+        Some(&0),
+        "two more calls reused the first connection; new connections by try: {new_connections:?}"
     );
     local.server.shutdown().await;
 }
