@@ -129,7 +129,7 @@ export interface TemplateInfo {
   tags: string[];
   popularityScore?: number;
   docsUrl?: string;
-  isActive?: boolean;
+  isActive: boolean;
   isPublic?: boolean;
   /** `'pending'`, `'building'`, `'active'`, `'failed'` or `'archived'`. */
   status?: string;

@@ -2,7 +2,7 @@
 
 import builtins
 import datetime
-from typing import Dict, List, Mapping, Optional, Union, final
+from typing import Dict, List, Optional, Union, final
 
 __version__: str
 
@@ -114,7 +114,7 @@ class SandboxTemplate:
     @property
     def docs_url(self) -> Optional[str]: ...
     @property
-    def is_active(self) -> Optional[bool]: ...
+    def is_active(self) -> bool: ...
     @property
     def is_public(self) -> Optional[bool]: ...
     @property
@@ -147,7 +147,7 @@ class Sandbox:
         region: Optional[str] = None,
         timeout_seconds: Optional[int] = None,
         internet_access: Optional[bool] = None,
-        env_vars: Optional[Mapping[str, str]] = None,
+        env_vars: Optional[Dict[str, str]] = None,
         api_key: Optional[str] = None,
         base_url: Optional[str] = None,
         auth_header: Optional[str] = None,
@@ -184,7 +184,7 @@ class AsyncSandbox:
         region: Optional[str] = None,
         timeout_seconds: Optional[int] = None,
         internet_access: Optional[bool] = None,
-        env_vars: Optional[Mapping[str, str]] = None,
+        env_vars: Optional[Dict[str, str]] = None,
         api_key: Optional[str] = None,
         base_url: Optional[str] = None,
         auth_header: Optional[str] = None,

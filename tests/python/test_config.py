@@ -142,7 +142,7 @@ def test_missing_key_lists_every_place(server, isolated):
     assert "HOPX_API_KEY" in text
     assert os.getcwd() in text, "the .env search start directory"
     assert str(isolated.config_file) in text, "the config file path"
-    assert "hopx auth login" in text
+    assert "[profiles.default]" in text, "says how to store the key"
     assert server.api_requests() == before, "nothing may be sent without a key"
 
 

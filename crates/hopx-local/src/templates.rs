@@ -61,7 +61,12 @@ pub async fn get(
 
 /// 404 `template_not_found` listing the names that do exist.
 pub fn template_not_found(catalog: &[catalog::Template], name: &str) -> ApiError {
-    let shown: String = name.chars().take(MAX_ECHO).collect();
+    // A key pasted into the template field must not come back in the response.
+    let shown: String = if name.contains(crate::auth::KEY_PREFIX) {
+        crate::auth::redacted(name.trim()).unwrap_or_else(|| "<redacted>".to_owned())
+    } else {
+        name.chars().take(MAX_ECHO).collect()
+    };
     ApiError::new(
         StatusCode::NOT_FOUND,
         "template_not_found",

@@ -384,6 +384,23 @@ async fn create_with_unknown_template_is_404_with_available_names() {
     .await;
     // python may be absent on the host: then it is a 404 for the name.
     assert!(conflict.status == 400 || conflict.status == 404);
+
+    // A key pasted into the template field is not echoed back.
+    let leaked = post_json(
+        addr,
+        "/v1/sandboxes",
+        KEY_A,
+        &json!({"template_name": KEY_A}),
+    )
+    .await;
+    let error = leaked.error(404, "template_not_found");
+    assert!(!error.to_string().contains("secret-of_org-one"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("hopx_live_AAAAAAAAAAA1.****")
+    );
     server.shutdown().await;
 }
 

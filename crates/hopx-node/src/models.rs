@@ -76,7 +76,7 @@ pub struct TemplateInfo {
     pub tags: Vec<String>,
     pub popularity_score: Option<i64>,
     pub docs_url: Option<String>,
-    pub is_active: Option<bool>,
+    pub is_active: bool,
     pub is_public: Option<bool>,
     pub status: Option<String>,
     pub build_id: Option<String>,

@@ -7,12 +7,14 @@ use napi_derive::napi;
 
 /// `Sandbox.create(options)`.
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct CreateOptions {
     pub template: Option<String>,
     /// A string, or a number (sent as its string form).
     pub template_id: Option<Either<String, f64>>,
     pub region: Option<String>,
-    pub timeout_seconds: Option<i64>,
+    /// A JavaScript number; the core refuses fractions instead of truncating them.
+    pub timeout_seconds: Option<f64>,
     pub internet_access: Option<bool>,
     pub env_vars: Option<std::collections::HashMap<String, String>>,
     pub api_key: Option<String>,
@@ -25,6 +27,7 @@ pub struct CreateOptions {
 
 /// `Sandbox.listTemplates(options)`.
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct ListTemplatesOptions {
     pub category: Option<String>,
     pub language: Option<String>,
@@ -94,12 +97,17 @@ impl CreateOptions {
         .into_core()?;
         let create = hopx::CreateSandboxOptions {
             template,
-            template_id: template_id.map(|id| match id {
-                Either::A(text) => text,
-                Either::B(number) => number.to_string(),
-            }),
+            template_id: template_id
+                .map(|id| match id {
+                    Either::A(text) => Ok(text),
+                    Either::B(number) => hopx::config::whole_number_argument("templateId", number)
+                        .map(|n| n.to_string()),
+                })
+                .transpose()?,
             region,
-            timeout_seconds,
+            timeout_seconds: timeout_seconds
+                .map(|s| hopx::config::whole_number_argument("timeoutSeconds", s))
+                .transpose()?,
             internet_access,
             env_vars: env_vars.map(|vars| vars.into_iter().collect()),
         };

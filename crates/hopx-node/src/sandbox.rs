@@ -48,9 +48,10 @@ pub fn create_sandbox<'env>(
     env: &'env Env,
     options: Option<CreateOptions>,
 ) -> napi::Result<PromiseRaw<'env, NativeSandbox>> {
-    let arguments = options.map(CreateOptions::into_core);
+    // No options object still means the Node SDK's settings (its User-Agent above all).
+    let arguments = options.unwrap_or_default().into_core();
     promise(env, async move {
-        let (client, create) = arguments.unwrap_or_else(|| Ok(Default::default()))?;
+        let (client, create) = arguments?;
         let inner = hopx::Client::new(client)?.create_sandbox(&create).await?;
         Ok(NativeSandbox { inner })
     })
@@ -62,9 +63,9 @@ pub fn list_templates<'env>(
     env: &'env Env,
     options: Option<ListTemplatesOptions>,
 ) -> napi::Result<PromiseRaw<'env, Vec<TemplateInfo>>> {
-    let arguments = options.map(ListTemplatesOptions::into_core);
+    let arguments = options.unwrap_or_default().into_core();
     promise(env, async move {
-        let (client, filters) = arguments.unwrap_or_else(|| Ok(Default::default()))?;
+        let (client, filters) = arguments?;
         let templates = hopx::Client::new(client)?.list_templates(&filters).await?;
         Ok(templates.into_iter().map(TemplateInfo::from).collect())
     })

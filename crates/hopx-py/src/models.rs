@@ -250,7 +250,7 @@ pub struct SandboxTemplate {
     /// Documentation link.
     pub docs_url: Option<String>,
     /// Whether sandboxes can be created from it now (`None` when the server did not say).
-    pub is_active: Option<bool>,
+    pub is_active: bool,
     /// Public (built-in) or the organization's own.
     pub is_public: Option<bool>,
     /// `pending`, `building`, `active`, `failed` or `archived`.

@@ -399,7 +399,7 @@ fn missing_key_error(
         ),
     )
     .with_hint(
-        "Fix it in one of three ways:\n  - pass it: Sandbox.create(..., api_key=\"hopx_live_...\") in Python, { apiKey: \"hopx_live_...\" } in JavaScript, ClientOptions { api_key, .. } in Rust;\n  - set it: export HOPX_API_KEY=hopx_live_... (or a HOPX_API_KEY=... line in .env);\n  - store it: run `hopx auth login`.\nKeys are created in the HopX dashboard; `hopx local` prints one for the local server.",
+        "Fix it in one of three ways:\n  - pass it: Sandbox.create(..., api_key=\"hopx_live_...\") in Python, { apiKey: \"hopx_live_...\" } in JavaScript, ClientOptions { api_key, .. } in Rust;\n  - set it: export HOPX_API_KEY=hopx_live_... (or a HOPX_API_KEY=... line in .env);\n  - store it: api_key = \"hopx_live_...\" under [profiles.default] in the config file above.\nKeys are created in the HopX dashboard; hopx-local prints one for the local server.",
     )
 }
 
@@ -555,7 +555,7 @@ impl ConfigFile {
         match loaded {
             Ok(contents) => Ok(contents.as_ref()),
             Err(message) => Err(Error::invalid_config(message.clone()).with_hint(
-                "Fix or delete the file; `hopx config list` shows what it should contain.",
+                "Fix or delete the file; the README shows what it contains (default_profile and [profiles.<name>] sections).",
             )),
         }
     }
@@ -575,7 +575,7 @@ impl ConfigFile {
                     self.path.as_deref().unwrap_or(Path::new("")).display(),
                     if known.is_empty() { "no profiles".to_owned() } else { known.join(", ") }
                 ))
-                .with_hint("Use one of those (HOPX_PROFILE or the profile option), or create it with `hopx config profiles create`."))
+                .with_hint("Use one of those (HOPX_PROFILE or the profile option), or add a [profiles.<name>] section to the file."))
             }
             None => Ok(None),
         }
@@ -590,6 +590,18 @@ pub fn seconds_argument(name: &str, seconds: f64) -> Result<Duration> {
 /// A duration a program passed in milliseconds (JavaScript numbers), checked.
 pub fn millis_argument(name: &str, millis: f64) -> Result<Duration> {
     duration_argument(name, millis, 1000.0, "milliseconds")
+}
+
+/// A whole number a program passed as a JavaScript number (which may have a fraction, or be
+/// NaN): refused rather than silently truncated.
+pub fn whole_number_argument(name: &str, value: f64) -> Result<i64> {
+    if value.is_finite() && value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+        Ok(value as i64)
+    } else {
+        Err(Error::invalid_argument(format!(
+            "{name} is {value}, but it must be a whole number."
+        )))
+    }
 }
 
 fn duration_argument(name: &str, value: f64, per_second: f64, unit: &str) -> Result<Duration> {
@@ -641,7 +653,11 @@ fn normalize_base_url(url: &str, source: &Source) -> Result<String> {
         )
         .with_hint("Use a full URL such as https://api.hopx.dev or http://127.0.0.1:8787."));
     }
-    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+    if parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+    {
         return Err(Error::new(
             if *source == Source::Argument {
                 ErrorCode::InvalidArgument
@@ -846,7 +862,7 @@ mod tests {
             "HOPX_API_KEY environment variable",
             "no .env file in /work/project/sub",
             "/home/u/.hopx/config.toml, profile 'default': exists, but that profile has no api_key",
-            "hopx auth login",
+            "[profiles.default]",
             "export HOPX_API_KEY",
         ] {
             assert!(text.contains(needle), "missing {needle:?} in {text}");

@@ -218,11 +218,12 @@ struct Inner {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// A new error with a code and a message that says what is wrong.
+    /// A new error with a code and a message that says what is wrong. Anything in the message
+    /// that looks like a key or a token is redacted ([`crate::key::scrub_secrets`]).
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error(Box::new(Inner {
             code,
-            message: message.into(),
+            message: scrubbed(message.into()),
             hint: None,
             status: None,
             server_code: None,
@@ -243,7 +244,7 @@ impl Error {
 
     /// Adds a sentence that says how to fix the problem.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.0.hint = Some(hint.into());
+        self.0.hint = Some(scrubbed(hint.into()));
         self
     }
 
@@ -253,17 +254,17 @@ impl Error {
     }
 
     pub(crate) fn with_server_code(mut self, code: Option<String>) -> Self {
-        self.0.server_code = code;
+        self.0.server_code = code.map(scrubbed);
         self
     }
 
     pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
-        self.0.request_id = request_id;
+        self.0.request_id = request_id.map(scrubbed);
         self
     }
 
     pub(crate) fn with_details(mut self, details: Option<serde_json::Value>) -> Self {
-        self.0.details = details;
+        self.0.details = details.map(scrub_json);
         self
     }
 
@@ -287,7 +288,9 @@ impl Error {
 
     pub(crate) fn append_message(mut self, sentence: &str) -> Self {
         self.0.message.push(' ');
-        self.0.message.push_str(sentence);
+        self.0
+            .message
+            .push_str(&crate::key::scrub_secrets(sentence));
         self
     }
 
@@ -332,6 +335,28 @@ impl Error {
     }
 }
 
+fn scrubbed(text: String) -> String {
+    match crate::key::scrub_secrets(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => clean,
+    }
+}
+
+/// The server's `details`, with every string (and key) scrubbed like messages are.
+fn scrub_json(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(scrubbed(s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(scrub_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (scrubbed(k), scrub_json(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0.message)?;
@@ -363,6 +388,18 @@ mod tests {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
             assert!(code.class_name().ends_with("Error"));
         }
+    }
+
+    #[test]
+    fn messages_hints_and_details_never_carry_credentials() {
+        let key = "hopx_live_AbCdEf123456.Zq9xS3cr3tV4l";
+        let e = Error::new(ErrorCode::TemplateNotFound, format!("No template '{key}'."))
+            .with_hint(format!("Not {key}."))
+            .with_details(Some(serde_json::json!({"name": key, "list": [key]})))
+            .append_message(key);
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("Zq9xS3cr3tV4l"), "{shown}");
+        assert!(shown.contains("hopx_live_AbCdEf123456.****"));
     }
 
     #[test]

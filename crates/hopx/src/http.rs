@@ -21,14 +21,23 @@ struct TransportSettings {
 }
 
 /// The process-wide pools. `reqwest::Client` is a handle to a shared pool, so cloning it out
-/// of the map is cheap and every clone reuses the same connections.
+/// of the map is cheap and every clone reuses the same connections. The map belongs to one
+/// process: after a `fork()` the child's connections (and the runtime tasks that drove them)
+/// are unusable, so a child starts with empty pools instead of hanging on the parent's.
 fn pooled_client(settings: &TransportSettings) -> Result<reqwest::Client> {
-    static POOLS: OnceLock<Mutex<HashMap<TransportSettings, reqwest::Client>>> = OnceLock::new();
-    let pools = POOLS.get_or_init(Default::default);
+    type Pools = (u32, HashMap<TransportSettings, reqwest::Client>);
+    static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
+    let pools = POOLS.get_or_init(|| Mutex::new((std::process::id(), HashMap::new())));
     let mut pools = pools
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(client) = pools.get(settings) {
+    let pid = std::process::id();
+    if pools.0 != pid {
+        // Forgotten, not dropped: dropping would try to shut down the parent's connections.
+        std::mem::forget(std::mem::take(&mut pools.1));
+        pools.0 = pid;
+    }
+    if let Some(client) = pools.1.get(settings) {
         return Ok(client.clone());
     }
     // rustls needs a process-wide crypto provider; installing it twice is harmless.
@@ -37,11 +46,15 @@ fn pooled_client(settings: &TransportSettings) -> Result<reqwest::Client> {
         .connect_timeout(settings.connect_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true)
+        // The API never redirects. Following one would send the key to wherever a proxy or
+        // a compromised host points (reqwest drops `Authorization` across hosts, but not
+        // `X-API-Key`), so a redirect is reported as the error it is.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| {
             Error::new(ErrorCode::Network, "Could not set up the HTTP client.").with_source(e)
         })?;
-    pools.insert(settings.clone(), client.clone());
+    pools.1.insert(settings.clone(), client.clone());
     Ok(client)
 }
 
@@ -83,7 +96,7 @@ impl<'a> ApiRequest<'a> {
 /// Sends API requests for one resolved configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
-    client: reqwest::Client,
+    transport: TransportSettings,
     base_url: String,
     auth_name: HeaderName,
     auth_value: HeaderValue,
@@ -96,9 +109,11 @@ pub(crate) struct HttpClient {
 
 impl HttpClient {
     pub(crate) fn new(config: &ResolvedConfig, retry: RetryPolicy) -> Result<Self> {
-        let client = pooled_client(&TransportSettings {
+        let transport = TransportSettings {
             connect_timeout: Duration::from_secs(10),
-        })?;
+        };
+        // Fails early (before any request) if the HTTP stack cannot be set up at all.
+        pooled_client(&transport)?;
         let (auth_name, auth_text) = match config.auth_header {
             AuthHeader::Bearer => (
                 reqwest::header::AUTHORIZATION,
@@ -129,7 +144,7 @@ impl HttpClient {
             );
         }
         Ok(HttpClient {
-            client,
+            transport,
             base_url: config.base_url.clone(),
             auth_name,
             auth_value,
@@ -147,10 +162,12 @@ impl HttpClient {
     /// Sends the request (retrying as the policy allows) and decodes a JSON success body.
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: ApiRequest<'_>) -> Result<T> {
         let url = format!("{}{}", self.base_url, request.path);
+        // Looked up per call (a map lookup), so a client made before a fork works after it.
+        let client = pooled_client(&self.transport)?;
         let mut attempt = 0u32;
         loop {
             let started = Instant::now();
-            let result = self.send_once(&url, &request).await;
+            let result = self.send_once(&client, &url, &request).await;
             let (error, outcome) = match result {
                 Ok(response) if response.status().is_success() => {
                     let status = response.status().as_u16();
@@ -200,11 +217,11 @@ impl HttpClient {
 
     async fn send_once(
         &self,
+        client: &reqwest::Client,
         url: &str,
         request: &ApiRequest<'_>,
     ) -> std::result::Result<reqwest::Response, reqwest::Error> {
-        let mut builder = self
-            .client
+        let mut builder = client
             .request(request.method.clone(), url)
             .timeout(self.timeout)
             .header(self.auth_name.clone(), self.auth_value.clone())
@@ -265,24 +282,14 @@ async fn decode_success<T: DeserializeOwned>(
         .with_request_id(header_id.clone())
         .with_source(e)
     })?;
-    serde_json::from_slice::<T>(&bytes).map_err(|e| {
+    let decode_error = |what: String| {
         let body_request_id = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
-            .and_then(|v| v.get("request_id").and_then(|r| r.as_str()).map(str::to_owned));
-        // serde's message can quote values from the body (which may hold tokens): report only
-        // the category and position.
-        let what = if bytes.iter().all(u8::is_ascii_whitespace) {
-            "an empty body".to_owned()
-        } else {
-            match e.classify() {
-                serde_json::error::Category::Data => format!(
-                    "JSON of an unexpected shape (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-                _ => format!("malformed JSON (line {}, column {})", e.line(), e.column()),
-            }
-        };
+            .and_then(|v| {
+                v.get("request_id")
+                    .and_then(|r| r.as_str())
+                    .map(str::to_owned)
+            });
         Error::new(
             ErrorCode::Decode,
             format!(
@@ -293,7 +300,25 @@ async fn decode_success<T: DeserializeOwned>(
         )
         .with_hint("This is a server or proxy problem, not a problem with your code; if it persists, report it with the request id.")
         .with_status(status)
-        .with_request_id(body_request_id.or(header_id))
+        .with_request_id(body_request_id.or_else(|| header_id.clone()))
+    };
+    // Every API response is a JSON object; serde would also read a struct from an array.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(decode_error("an empty body".to_owned())),
+        Some(b'{') => {}
+        Some(_) => return Err(decode_error("a body that is not a JSON object".to_owned())),
+    }
+    serde_json::from_slice::<T>(&bytes).map_err(|e| {
+        // serde's message can quote values from the body (which may hold tokens): report only
+        // the category and position.
+        decode_error(match e.classify() {
+            serde_json::error::Category::Data => format!(
+                "JSON of an unexpected shape (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+            _ => format!("malformed JSON (line {}, column {})", e.line(), e.column()),
+        })
     })
 }
 
@@ -380,7 +405,7 @@ fn status_hint(code: ErrorCode, key_label: &str) -> Option<String> {
     let hint = match code {
         ErrorCode::Authentication | ErrorCode::TokenExpired => {
             return Some(format!(
-                "The key sent was {key_label}: check that it is current and belongs to this server (base URL), or run `hopx auth status`."
+                "The key sent was {key_label}: check that it is current and belongs to this server (base URL)."
             ));
         }
         ErrorCode::PaymentRequired => "Add credits to the organization in the HopX dashboard.",
@@ -419,8 +444,7 @@ async fn error_from_response(
         .as_ref()
         .and_then(|d| d.get("retry_after_seconds"))
         .and_then(|v| v.as_f64())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64);
+        .and_then(crate::retry::seconds_to_duration);
     let retry_after = match (header_wait, body_wait) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -459,15 +483,8 @@ async fn error_from_response(
 
 fn transport_error(e: reqwest::Error, request: &ApiRequest<'_>) -> (Error, Outcome) {
     let cause = error_chain(&e);
-    if e.is_timeout() {
-        let error = Error::new(
-            ErrorCode::Timeout,
-            format!("{} timed out: the request timeout passed before the server answered ({cause}).", describe(request)),
-        )
-        .with_hint("Raise the request timeout (request_timeout / requestTimeout), or check the server's health.")
-        .with_source(e);
-        (error, Outcome::MaybeProcessed)
-    } else if e.is_connect() {
+    // A connect timeout is both; it is "not sent", so connect is checked first.
+    if e.is_connect() {
         let error = Error::new(
             ErrorCode::Network,
             format!("Could not connect for {}: {cause}.", describe(request)),
@@ -475,6 +492,14 @@ fn transport_error(e: reqwest::Error, request: &ApiRequest<'_>) -> (Error, Outco
         .with_hint("Check the base URL and your network connection.")
         .with_source(e);
         (error, Outcome::NotSent)
+    } else if e.is_timeout() {
+        let error = Error::new(
+            ErrorCode::Timeout,
+            format!("{} timed out: the request timeout passed before the server answered ({cause}).", describe(request)),
+        )
+        .with_hint("Raise the request timeout (request_timeout / requestTimeout), or check the server's health.")
+        .with_source(e);
+        (error, Outcome::MaybeProcessed)
     } else {
         let error = Error::new(
             ErrorCode::Network,

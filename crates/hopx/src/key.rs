@@ -54,7 +54,11 @@ impl ApiKey {
                 "Check that only the key was copied, not a whole file or several lines.",
             ));
         }
-        if key.len() > 7 && key[..7].eq_ignore_ascii_case("bearer ") {
+        if key
+            .as_bytes()
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"bearer "))
+        {
             return Err(key_error(
                 ErrorCode::ApiKeyWrongPrefix,
                 format!("{origin} starts with 'Bearer '."),
@@ -167,6 +171,44 @@ fn normalize(input: &str) -> &str {
     unquoted.trim()
 }
 
+/// Replaces anything in `text` that looks like a credential with its redacted form: HopX keys
+/// become `hopx_live_<keyId>.****` and JWTs (such as sandbox tokens) become `****`. Every error
+/// message passes through this, so a key that ends up in the wrong argument (a template name,
+/// a profile) or that a server echoes back is never shown.
+pub fn scrub_secrets(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(KEY_PREFIX) && !text.contains("eyJ") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let is_token_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &text[i..];
+        let at_word_start = i == 0 || !is_token_byte(bytes[i - 1]);
+        if rest.starts_with(KEY_PREFIX) || (at_word_start && rest.starts_with("eyJ")) {
+            let len = rest.bytes().take_while(|b| is_token_byte(*b)).count();
+            let token = &rest[..len];
+            if let Some(body) = token.strip_prefix(KEY_PREFIX) {
+                match body.split_once('.') {
+                    Some((id, _)) => out.push_str(&format!("{KEY_PREFIX}{id}.****")),
+                    None => out.push_str(&format!("{KEY_PREFIX}****")),
+                }
+            } else if token.matches('.').count() >= 2 {
+                out.push_str("****");
+            } else {
+                out.push_str(token);
+            }
+            i += len;
+            continue;
+        }
+        let ch = rest.chars().next().map_or(1, char::len_utf8);
+        out.push_str(&rest[..ch]);
+        i += ch;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn key_error(code: ErrorCode, message: String, hint: &str) -> Error {
     Error::new(code, message).with_hint(hint)
 }
@@ -202,7 +244,7 @@ fn standard_key_id_len(key: &str) -> Option<usize> {
 fn wrong_prefix(key: &str, origin: &str) -> Error {
     let message = format!("{origin} does not start with '{KEY_PREFIX}'.");
     let hint = if key.starts_with("sk_live_") || key.starts_with("sk_test_") {
-        "It looks like an 'sk_' key, the format shown in older API docs; HopX keys start with 'hopx_live_'. Create one in the HopX dashboard or run `hopx auth login`."
+        "It looks like an 'sk_' key, the format shown in older API docs; HopX keys start with 'hopx_live_'. Create one in the HopX dashboard."
     } else if looks_like_jwt(key) {
         "It looks like a JWT (such as a sandbox's auth token), not an API key. Use the API key from the HopX dashboard, which starts with 'hopx_live_'."
     } else {
@@ -258,6 +300,31 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::ApiKeyInvalidCharacter);
         let err = ApiKey::parse_from("  ", "The key", false).unwrap_err();
         assert_eq!(err.code(), ErrorCode::ApiKeyEmpty);
+    }
+
+    #[test]
+    fn non_ascii_near_the_prefix_is_an_error_not_a_panic() {
+        for input in [
+            "hopx_l\u{456}ve_AbCdEf123456.secret",
+            "abcdef\u{e9}xyz",
+            "Bearer\u{e9}x",
+        ] {
+            assert!(ApiKey::parse(input).is_err(), "{input}");
+        }
+    }
+
+    #[test]
+    fn scrubs_keys_and_jwts_out_of_text() {
+        let text = format!("Template '{VALID}' not found; token eyJhbGc.eyJzdWIi.c2ln; x{VALID}");
+        let scrubbed = scrub_secrets(&text);
+        assert!(!scrubbed.contains("s3cr3t"), "{scrubbed}");
+        assert!(!scrubbed.contains("c2ln"), "{scrubbed}");
+        assert!(scrubbed.contains("Template 'hopx_live_AbCdEf123456.****' not found"));
+        assert_eq!(
+            scrub_secrets("plain text, é and all"),
+            "plain text, é and all"
+        );
+        assert_eq!(scrub_secrets("hopx_live_nodot"), "hopx_live_****");
     }
 
     #[test]

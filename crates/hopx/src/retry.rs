@@ -82,6 +82,16 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
     )
 }
 
+/// A server-given number of seconds as a duration: `None` when negative or not a number, and
+/// capped (at a day) so that an absurd value cannot overflow.
+pub(crate) fn seconds_to_duration(seconds: f64) -> Option<Duration> {
+    const DAY: f64 = 86_400.0;
+    (seconds.is_finite() || seconds == f64::INFINITY)
+        .then_some(seconds)
+        .filter(|s| *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(DAY)))
+}
+
 /// Parses `Retry-After`: delta seconds or an HTTP date.
 pub(crate) fn parse_retry_after(
     value: &str,
@@ -91,11 +101,8 @@ pub(crate) fn parse_retry_after(
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    if let Ok(seconds) = value.parse::<f64>()
-        && seconds.is_finite()
-        && seconds >= 0.0
-    {
-        return Some(Duration::from_secs_f64(seconds));
+    if let Ok(seconds) = value.parse::<f64>() {
+        return seconds_to_duration(seconds);
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let delta = date.with_timezone(&chrono::Utc) - now;
@@ -152,5 +159,12 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+        let huge = parse_retry_after("99999999999999999999", now).unwrap();
+        assert_eq!(huge, Duration::from_secs(86_400));
+        assert_eq!(
+            parse_retry_after("1e300", now),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(parse_retry_after("NaN", now), None);
     }
 }

@@ -4,6 +4,10 @@ use serde::Deserialize;
 
 use crate::lenient;
 
+fn yes() -> bool {
+    true
+}
+
 /// CPU, memory and disk of a template (`TemplateResources` in the API).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct TemplateResources {
@@ -22,7 +26,7 @@ pub struct TemplateResources {
 /// documents is here; list responses fill in fewer of them. Missing, `null` and mistyped
 /// fields are read as absent, and unknown fields are ignored, so a server that adds or
 /// changes a field never breaks listing.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Template {
     /// The template id (a string, even when the server sends a number).
     #[serde(default, deserialize_with = "lenient::string")]
@@ -66,9 +70,10 @@ pub struct Template {
     /// Documentation link.
     #[serde(default, deserialize_with = "lenient::string")]
     pub docs_url: Option<String>,
-    /// Whether sandboxes can be created from it now (`None` when the server did not say).
-    #[serde(default, deserialize_with = "lenient::boolean")]
-    pub is_active: Option<bool>,
+    /// Whether sandboxes can be created from it now; `true` when the server does not say, as
+    /// in the official SDKs (so `if template.is_active` keeps templates from older servers).
+    #[serde(default = "yes", deserialize_with = "lenient::boolean_or_true")]
+    pub is_active: bool,
     /// Public (built-in) or the organization's own.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_public: Option<bool>,
@@ -104,9 +109,11 @@ pub struct ListTemplatesOptions {
     pub language: Option<String>,
 }
 
+/// `{"data": [...], ...}`. `data` is required: a body without it (`{}`, `{"templates": ...}`)
+/// is not an empty list but the wrong answer, and is reported as one.
 #[derive(Debug, Deserialize)]
 pub(crate) struct TemplateList {
-    #[serde(default, deserialize_with = "lenient::list")]
+    #[serde(deserialize_with = "lenient::list")]
     pub data: Vec<Template>,
 }
 
@@ -131,14 +138,17 @@ mod tests {
         assert!(t.features.is_empty());
         assert_eq!(t.tags, vec!["a", "1"]);
         assert_eq!(t.default_resources.as_ref().unwrap().vcpu, Some(2));
-        assert_eq!(t.is_active, Some(true));
-        assert_eq!(list.data[1], Template::default());
+        assert!(t.is_active);
+        assert!(list.data[1].is_active, "absent means active");
+        assert_eq!(list.data[1].name, None);
     }
 
     #[test]
     fn null_data_is_empty_but_wrong_shapes_are_errors() {
         let list: TemplateList = serde_json::from_str(r#"{"data": null}"#).unwrap();
         assert!(list.data.is_empty());
+        assert!(serde_json::from_str::<TemplateList>(r#"{}"#).is_err());
+        assert!(serde_json::from_str::<TemplateList>(r#"{"templates": []}"#).is_err());
         assert!(serde_json::from_str::<TemplateList>(r#"{"data": "nope"}"#).is_err());
         assert!(serde_json::from_str::<TemplateList>(r#"{"data": [1]}"#).is_err());
     }

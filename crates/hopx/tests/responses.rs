@@ -32,7 +32,7 @@ async fn malformed_success_bodies_are_decode_errors() {
         assert_eq!(err.status(), Some(200));
         assert_eq!(err.request_id(), Some("req_hdr"));
         assert_eq!(requests, 1, "a decode error is not retried");
-        if body.len() > 3 {
+        if body.trim().len() > 4 {
             assert!(
                 !err.to_string().contains(body),
                 "the body is not echoed: {err}"
@@ -199,4 +199,70 @@ async fn a_long_retry_after_fails_at_once_with_the_wait() {
         Some(std::time::Duration::from_secs(3600))
     );
     assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn absurd_retry_after_values_do_not_panic() {
+    for (header, body) in [
+        ("99999999999999999999", r#"{"error":{"message":"x"}}"#),
+        (
+            "0",
+            r#"{"error":{"message":"x","details":{"retry_after_seconds":1e300}}}"#,
+        ),
+        (
+            "NaN",
+            r#"{"error":{"message":"x","details":{"retry_after_seconds":-5}}}"#,
+        ),
+    ] {
+        let (err, requests) =
+            list_error(vec![Canned::json(429, body).header("retry-after", header)]).await;
+        assert_eq!(err.code(), ErrorCode::RateLimited);
+        if header != "NaN" {
+            assert_eq!(requests, 1, "a wait beyond the cap fails at once");
+            assert_eq!(
+                err.retry_after(),
+                Some(std::time::Duration::from_secs(86_400))
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_so_the_key_never_moves() {
+    let elsewhere = ScriptedServer::start(vec![Canned::json(200, r#"{"data":[]}"#)]).await;
+    let redirect =
+        Canned::json(302, "{}").header("location", &format!("{}/v1/templates", elsewhere.url));
+    let server = ScriptedServer::start(vec![redirect]).await;
+    for header in [AuthHeader::Bearer, AuthHeader::XApiKey] {
+        let client = client_for(&server.url, Some(&random_key()), header);
+        let err = client
+            .list_templates(&Default::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(302));
+        assert_eq!(err.code(), ErrorCode::Api);
+    }
+    assert_eq!(
+        elsewhere.requests(),
+        0,
+        "nothing was sent to the redirect target"
+    );
+}
+
+#[tokio::test]
+async fn a_key_echoed_by_the_server_is_redacted() {
+    let key = random_key();
+    let (_, secret) = key.split_once('.').unwrap();
+    let body = format!(
+        r#"{{"error":{{"message":"Template '{key}' not found","details":{{"name":"{key}"}}}}}}"#
+    );
+    let server = ScriptedServer::start(vec![Canned::json(404, &body)]).await;
+    let client = client_for(&server.url, Some(&random_key()), AuthHeader::Bearer);
+    let err = client
+        .create_sandbox(&CreateSandboxOptions::template(key.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::TemplateNotFound);
+    let shown = format!("{err} {err:?} {}", err.details().unwrap());
+    assert!(!shown.contains(secret), "{shown}");
 }

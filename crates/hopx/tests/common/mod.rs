@@ -22,39 +22,123 @@ pub fn random_key() -> String {
     format!("hopx_live_{id}.{secret}")
 }
 
+/// The real `hopx-local` binary on a free loopback port, with two random keys. It stops when
+/// dropped, and by itself if this test process dies (its stdin closes).
 pub struct LocalServer {
-    pub server: hopx_local::RunningServer,
+    child: std::process::Child,
+    url: String,
     pub key: String,
     pub other_key: String,
+    _data_dir: tempfile::TempDir,
+}
+
+/// `HOPX_LOCAL_BIN`, else the binary cargo builds next to this test (`cargo nextest run
+/// --workspace` and `scripts/test.sh` build it).
+fn local_binary() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("HOPX_LOCAL_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let path = profile_dir.join("hopx-local");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build -p hopx-local` (or set HOPX_LOCAL_BIN)",
+        path.display()
+    );
+    path
 }
 
 impl LocalServer {
     pub async fn start() -> LocalServer {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
         let key = random_key();
         let other_key = random_key();
-        let server = tokio::time::timeout(
-            Duration::from_secs(10),
-            hopx_local::bind(hopx_local::ServerConfig::new(vec![
-                key.clone(),
-                other_key.clone(),
-            ])),
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(local_binary())
+            .args([
+                "--port",
+                "0",
+                "--exit-when-stdin-closes",
+                "--max-lifetime-seconds",
+                "600",
+            ])
+            .args(["--api-key", &key, "--api-key", &other_key, "--data-dir"])
+            .arg(data_dir.path())
+            .env("HOPX_LOCAL_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("hopx-local starts");
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::time::timeout(
+            Duration::from_secs(20),
+            tokio::task::spawn_blocking(move || {
+                let mut line = String::new();
+                std::io::BufReader::new(stdout)
+                    .read_line(&mut line)
+                    .map(|_| line)
+            }),
         )
         .await
-        .expect("hopx-local starts in time")
-        .expect("hopx-local binds a loopback port");
+        .expect("hopx-local prints its ready line in time")
+        .unwrap()
+        .unwrap();
+        let ready: serde_json::Value = serde_json::from_str(&line).expect("the ready line is JSON");
+        let url = ready["url"]
+            .as_str()
+            .expect("the ready line has the url")
+            .to_owned();
         LocalServer {
-            server,
+            child,
+            url,
             key,
             other_key,
+            _data_dir: data_dir,
         }
     }
 
     pub fn url(&self) -> String {
-        self.server.base_url().to_owned()
+        self.url.clone()
     }
 
     pub fn client(&self, header: AuthHeader) -> Client {
         client_for(&self.url(), Some(&self.key), header)
+    }
+
+    /// `GET /_local/stats` (connections, requests, user agents, auth header styles).
+    pub async fn stats(&self) -> serde_json::Value {
+        self.local("GET", "/_local/stats").await
+    }
+
+    /// `POST /_local/reset-stats`.
+    pub async fn reset_stats(&self) {
+        self.local("POST", "/_local/reset-stats").await;
+    }
+
+    async fn local(&self, method: &str, path: &str) -> serde_json::Value {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = client
+            .request(method, format!("{}{path}", self.url))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
