@@ -1,7 +1,7 @@
 // Quickstart for @hopx-ai/sdk: list the templates, create a sandbox, print what it is.
 //
-//   export HOPX_API_KEY=hopx_live_...        # or a .env file, or `hopx auth login`
-//   export HOPX_BASE_URL=http://127.0.0.1:8787  # optional: a local server (`hopx local`)
+//   export HOPX_API_KEY=hopx_live_...        # or a .env file, or ~/.hopx/config.toml
+//   export HOPX_BASE_URL=http://127.0.0.1:8787  # optional: a local server (hopx-local)
 //   node examples/quickstart.mjs
 //
 // The SDK reads HOPX_API_KEY and HOPX_BASE_URL itself; nothing here handles the key.

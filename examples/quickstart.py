@@ -2,8 +2,8 @@
 
 Configuration comes from the environment, as in any program:
 
-    export HOPX_API_KEY=hopx_live_...        # or a .env file, or `hopx auth login`
-    export HOPX_BASE_URL=http://127.0.0.1:8787   # only for `hopx local`; unset for the real service
+    export HOPX_API_KEY=hopx_live_...        # or a .env file, or ~/.hopx/config.toml
+    export HOPX_BASE_URL=http://127.0.0.1:8787   # only for hopx-local; unset for the real service
     python examples/quickstart.py
 """
 

@@ -21,7 +21,7 @@ export declare const version: string;
 export interface ClientOptions {
   /** The API key, `hopx_live_<keyId>.<secret>`. */
   apiKey?: string;
-  /** The control plane URL, e.g. `http://127.0.0.1:8787` for `hopx local`. */
+  /** The control plane URL, e.g. `http://127.0.0.1:8787` for `hopx-local`. */
   baseURL?: string;
   /**
    * Which header carries the key: `'bearer'` (`Authorization: Bearer <key>`, the default) or
@@ -231,13 +231,29 @@ export declare class TokenExpiredError extends AuthenticationError {}
 /** HTTP 404. */
 export declare class NotFoundError extends APIError {}
 /** HTTP 404 for the template named in `Sandbox.create()`. */
-export declare class TemplateNotFoundError extends NotFoundError {}
+export declare class TemplateNotFoundError extends NotFoundError {
+  /** The template that was asked for, when the server said (`details.template_name`). */
+  readonly templateName: string | undefined;
+  /** The templates that do exist, when the server listed them (`details.available`). */
+  readonly availableTemplates: string[];
+  /** The closest existing name, when the server suggested one. */
+  readonly suggestedTemplate: string | undefined;
+}
 /** HTTP 400 or 422: the server rejected the request's content. */
-export declare class ValidationError extends APIError {}
+export declare class ValidationError extends APIError {
+  /** The request field the server named (`details.field`), if any. */
+  readonly field: string | undefined;
+}
 /** HTTP 429; `retryAfter` is the wait the server asked for, in seconds. */
 export declare class RateLimitError extends APIError {}
 /** HTTP 403 naming a plan or quota limit. */
-export declare class ResourceLimitError extends APIError {}
+export declare class ResourceLimitError extends APIError {
+  /** From `details`, when the server sent them. */
+  readonly limit: number | undefined;
+  readonly current: number | undefined;
+  readonly available: number | undefined;
+  readonly upgradeUrl: string | undefined;
+}
 /** HTTP 402: the organization has no credits left. */
 export declare class PaymentRequiredError extends APIError {}
 /** HTTP 403. */

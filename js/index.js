@@ -80,14 +80,57 @@ class AuthenticationError extends APIError {}
 class TokenExpiredError extends AuthenticationError {}
 /** HTTP 404. */
 class NotFoundError extends APIError {}
+/** A field of an error's `details`, as Python's error classes expose them. */
+function detail(error, name) {
+  const details = error.details;
+  return details !== null && typeof details === 'object' ? details[name] : undefined;
+}
+
 /** HTTP 404 for the template named in `Sandbox.create()`. */
-class TemplateNotFoundError extends NotFoundError {}
+class TemplateNotFoundError extends NotFoundError {
+  /** The template that was asked for, when the server said. */
+  get templateName() {
+    return detail(this, 'template_name');
+  }
+
+  /** The templates that do exist, when the server listed them. */
+  get availableTemplates() {
+    const list = detail(this, 'available_templates') ?? detail(this, 'available');
+    return Array.isArray(list) ? list.map(String) : [];
+  }
+
+  /** The closest existing name, when the server suggested one. */
+  get suggestedTemplate() {
+    return detail(this, 'suggested_template');
+  }
+}
 /** HTTP 400 or 422: the server rejected the request's content. */
-class ValidationError extends APIError {}
+class ValidationError extends APIError {
+  /** The request field the server named, if any. */
+  get field() {
+    return detail(this, 'field');
+  }
+}
 /** HTTP 429; `retryAfter` is the wait the server asked for, in seconds. */
 class RateLimitError extends APIError {}
 /** HTTP 403 naming a plan or quota limit. */
-class ResourceLimitError extends APIError {}
+class ResourceLimitError extends APIError {
+  get limit() {
+    return detail(this, 'limit');
+  }
+
+  get current() {
+    return detail(this, 'current');
+  }
+
+  get available() {
+    return detail(this, 'available');
+  }
+
+  get upgradeUrl() {
+    return detail(this, 'upgrade_url');
+  }
+}
 /** HTTP 402: the organization has no credits left. */
 class PaymentRequiredError extends APIError {}
 /** HTTP 403. */

@@ -15,7 +15,7 @@ step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
 step "Rust tests (cargo nextest)"
-cargo nextest run --workspace --no-fail-fast
+run_rust_tests
 
 build_local_server
 setup_python

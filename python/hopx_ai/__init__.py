@@ -11,7 +11,7 @@ A drop-in replacement for the official ``hopx-ai`` package, with a Rust core::
 
 ``AsyncSandbox`` has the same methods as coroutines. The API key comes from ``api_key=``,
 else ``HOPX_API_KEY``, else the nearest ``.env`` file, else ``~/.hopx/config.toml``
-(written by ``hopx auth login``). Errors are in :mod:`hopx_ai.errors`.
+(see the README for its format). Errors are in :mod:`hopx_ai.errors`.
 """
 
 from . import _native

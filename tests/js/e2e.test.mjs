@@ -184,6 +184,8 @@ test('an unknown template: TemplateNotFoundError', async () => {
   assert.equal(error.status, 404);
   assert.ok(error.message.includes('no-such-template'), error.message);
   assert.ok(error.hint.includes('listTemplates'), error.hint);
+  // As in Python, the names the server listed are on the error.
+  assert.ok(error.availableTemplates.includes('base'), String(error.availableTemplates));
 });
 
 test('no template: InvalidArgumentError, and nothing is sent', async () => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import secrets
 import string
@@ -41,3 +42,81 @@ def assert_secret_absent(error: BaseException, secret: str) -> None:
         assert secret not in text, f"the secret appears in the error's {where}"
         assert repr(secret)[1:-1] not in text, f"the secret (escaped) appears in the error's {where}"
     assert secret.encode("utf-8") not in pickle.dumps(error), "the secret is in the pickled error"
+
+
+class Recorded:
+    """One request a `LoopbackServer` received."""
+
+    def __init__(self, method: str, path: str, headers: dict, body: bytes) -> None:
+        self.method = method
+        self.path = path
+        self.headers = headers  # lower-cased names
+        self.body = body
+
+    def __repr__(self) -> str:  # never the headers (they carry the key)
+        return f"<Recorded {self.method} {self.path}>"
+
+
+class LoopbackServer:
+    """A tiny HTTP server on 127.0.0.1 in a thread of this process. `respond(request)` returns
+    `(status, headers, body)` (a dict or list body is sent as JSON); every request is kept in
+    `requests`. Use as a context manager: it stops (and joins its thread) on exit."""
+
+    def __init__(self, respond) -> None:
+        import http.server
+        import threading
+
+        self._lock = threading.Lock()
+        self._requests: list = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = Recorded(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
+                with outer._lock:
+                    outer._requests.append(request)
+                status, headers, payload = respond(request)
+                if isinstance(payload, (dict, list)):
+                    payload = json.dumps(payload).encode()
+                    headers = {"Content-Type": "application/json", **headers}
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle  # noqa: N815
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def requests(self) -> list:
+        with self._lock:
+            return list(self._requests)
+
+    def __enter__(self) -> "LoopbackServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=10)
+
+    def __repr__(self) -> str:
+        return f"<LoopbackServer {self.url}>"

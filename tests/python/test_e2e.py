@@ -10,11 +10,12 @@ import json
 import pickle
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import random_key
+from helpers import LoopbackServer, random_key
 
 import hopx_ai
 from hopx_ai import (
@@ -74,6 +75,42 @@ def test_list_templates_filters(server):
     )
     assert by_category and all(t.category == category for t in by_category)
     assert Sandbox.list_templates(api_key=server.key, base_url=server.url, language="cobol") == []
+
+
+@pytest.mark.parametrize("auth_header", [None, "bearer", "x-api-key"])
+def test_list_templates_header_styles(server, auth_header):
+    server.reset_stats()
+    templates = Sandbox.list_templates(
+        api_key=server.key, base_url=server.url, auth_header=auth_header
+    )
+    assert any(t.name == "code-interpreter" for t in templates)
+    stats = server.stats()
+    assert stats["api_requests"] == 1, stats
+    assert stats["auth_headers"] == {auth_header or "bearer": 1}, stats
+    assert stats["user_agents"] == {f"hopx-python/{hopx_ai.__version__}": 1}, stats
+
+
+@pytest.mark.parametrize("auth_header", [None, "bearer", "x-api-key"])
+def test_async_list_templates_header_styles(server, auth_header):
+    server.reset_stats()
+    templates = asyncio.run(
+        AsyncSandbox.list_templates(
+            api_key=server.key, base_url=server.url, auth_header=auth_header
+        )
+    )
+    assert any(t.name == "code-interpreter" for t in templates)
+    stats = server.stats()
+    assert stats["api_requests"] == 1, stats
+    assert stats["auth_headers"] == {auth_header or "bearer": 1}, stats
+    assert stats["user_agents"] == {f"hopx-python/{hopx_ai.__version__}": 1}, stats
+
+
+def test_x_api_key_style_with_a_wrong_key_is_rejected(server, new_key):
+    # The server really reads the X-API-Key header: a wrong key sent that way is refused.
+    server.reset_stats()
+    with pytest.raises(AuthenticationError):
+        Sandbox.list_templates(api_key=new_key, base_url=server.url, auth_header="x-api-key")
+    assert server.stats()["auth_headers"] == {"x-api-key": 1}
 
 
 # --- sandboxes --------------------------------------------------------------------------
@@ -464,27 +501,80 @@ def test_async_errors(server, new_key):
     assert error.status_code == 401 and error.request_id
 
 
-def test_async_does_not_block_the_event_loop(server):
-    async def main():
+def test_async_does_not_block_the_event_loop(new_key):
+    """While a call waits on a slow server, the event loop keeps running other coroutines.
+    The handler holds its answer for `slow` seconds; a ticker sleeping 10 ms at a time gets
+    about `slow` / 0.01 turns during the call. A call that blocked the loop would allow none
+    (or one, before it started)."""
+    slow = 0.5
+    release = threading.Event()  # set on teardown, so no handler outlives the test
+
+    def respond(request):
+        release.wait(slow)  # the deliberate delay under test
+        return 200, {}, {"data": []}
+
+    async def main(url):
+        pending = True
         ticks = 0
-        done = asyncio.Event()
+
+        async def call():
+            nonlocal pending
+            try:
+                return await AsyncSandbox.list_templates(
+                    api_key=new_key, base_url=url, request_timeout=30
+                )
+            finally:
+                pending = False
 
         async def ticker():
             nonlocal ticks
-            while not done.is_set():
+            for _ in range(3000):  # at most ~30 s; the call's own timeout ends it sooner
+                if not pending:
+                    return
+                await asyncio.sleep(0.01)
                 ticks += 1
-                await asyncio.sleep(0)
 
-        task = asyncio.create_task(ticker())
-        await asyncio.gather(
-            *[AsyncSandbox.list_templates(api_key=server.key, base_url=server.url)
+        started = time.monotonic()
+        templates, _ = await asyncio.gather(call(), ticker())
+        return templates, ticks, time.monotonic() - started
+
+    with LoopbackServer(respond) as slow_server:
+        try:
+            templates, ticks, elapsed = asyncio.run(main(slow_server.url))
+        finally:
+            release.set()
+        assert len(slow_server.requests) == 1
+    assert templates == []
+    assert elapsed >= slow * 0.9, f"the server did not hold the answer ({elapsed:.3f} s)"
+    assert ticks >= 20, f"the event loop ran only {ticks} ticks in a {elapsed:.3f} s call"
+
+
+def test_async_calls_overlap(new_key):
+    """Four calls to a server that holds each answer for `slow` seconds, gathered: together
+    they take about `slow`, not 4 x `slow`."""
+    slow = 0.5
+    release = threading.Event()
+
+    def respond(request):
+        release.wait(slow)
+        return 200, {}, {"data": [{"id": 1, "name": "slow"}]}
+
+    async def main(url):
+        return await asyncio.gather(
+            *[AsyncSandbox.list_templates(api_key=new_key, base_url=url, request_timeout=30)
               for _ in range(4)]
         )
-        done.set()
-        await task
-        return ticks
 
-    assert asyncio.run(main()) > 0
+    with LoopbackServer(respond) as slow_server:
+        started = time.monotonic()
+        try:
+            results = asyncio.run(main(slow_server.url))
+        finally:
+            release.set()
+        elapsed = time.monotonic() - started
+        assert len(slow_server.requests) == 4
+    assert all([t.name for t in r] == ["slow"] for r in results)
+    assert elapsed < 4 * slow * 0.75, f"four gathered calls took {elapsed:.3f} s: serialized"
 
 
 # --- package ----------------------------------------------------------------------------

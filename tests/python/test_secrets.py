@@ -4,10 +4,18 @@ SDK prints or raises."""
 from __future__ import annotations
 
 import asyncio
+import json
 import pickle
+import traceback
 
 import pytest
-from helpers import assert_secret_absent, secret_of
+from helpers import (
+    LoopbackServer,
+    assert_secret_absent,
+    error_texts,
+    random_key,
+    secret_of,
+)
 
 from hopx_ai import (
     AsyncSandbox,
@@ -17,6 +25,7 @@ from hopx_ai import (
     InvalidApiKeyError,
     MissingApiKeyError,
     Sandbox,
+    TemplateNotFoundError,
 )
 
 ENV_SECRET = "env-value-Vq8ZkW3pLmN5"
@@ -150,3 +159,120 @@ def test_every_error_pickles_without_the_secret(server, new_key):
     for error in errors:
         assert secret_of(new_key).encode() not in pickle.dumps(error)
         assert_secret_absent(error, secret_of(new_key))
+
+
+# --- a key passed in the wrong argument -------------------------------------------------
+
+
+def _assert_no_part_of(error: BaseException, secret: str, window: int = 8) -> None:
+    """Neither the secret nor any `window`-character piece of it shows anywhere a user, a log
+    or a crash reporter could see: str, repr, args, every attribute (also those that are
+    properties), `details`, the pickled bytes and the formatted traceback with its chain."""
+    assert_secret_absent(error, secret)
+    texts = dict(error_texts(error))
+    for name in dir(error):
+        if name.startswith("__"):
+            continue
+        value = getattr(error, name, None)
+        if not callable(value):
+            texts[f"attribute {name} (by str)"] = str(value)
+    texts["details"] = repr(getattr(error, "details", None))
+    texts["traceback"] = "".join(traceback.format_exception(error))
+    pickled = pickle.dumps(error)
+    pieces = {secret[i : i + window] for i in range(max(1, len(secret) - window + 1))}
+    for where, text in texts.items():
+        for piece in pieces:
+            assert piece not in text, f"part of the secret appears in the error's {where}"
+    for piece in pieces:
+        assert piece.encode() not in pickled, "part of the secret is in the pickled error"
+
+
+def _misplaced_key(server, which: str) -> str:
+    return server.key if which == "the server's key" else random_key()
+
+
+MISPLACED = [
+    pytest.param(which, argument, id=f"{argument}-{'server' if 'server' in which else 'random'}")
+    for which in ("the server's key", "a random key")
+    for argument in ("template", "template_id")
+]
+
+
+@pytest.mark.parametrize("which, argument", MISPLACED)
+def test_key_passed_as_template_is_never_echoed(server, which, argument):
+    key = _misplaced_key(server, which)
+    with pytest.raises(TemplateNotFoundError) as caught:
+        Sandbox.create(**{argument: key}, api_key=server.key, base_url=server.url)
+    assert caught.value.status_code == 404
+    _assert_no_part_of(caught.value, secret_of(key))
+    _assert_no_part_of(caught.value, secret_of(server.key))
+
+
+@pytest.mark.parametrize("which, argument", MISPLACED)
+def test_key_passed_as_template_is_never_echoed_async(server, which, argument):
+    key = _misplaced_key(server, which)
+
+    async def main():
+        with pytest.raises(TemplateNotFoundError) as caught:
+            await AsyncSandbox.create(**{argument: key}, api_key=server.key, base_url=server.url)
+        return caught.value
+
+    error = asyncio.run(main())
+    assert error.status_code == 404
+    _assert_no_part_of(error, secret_of(key))
+    _assert_no_part_of(error, secret_of(server.key))
+
+
+def test_key_passed_as_template_is_positional_too(server):
+    # The first positional argument is `template`: the most likely way to misplace the key.
+    with pytest.raises(TemplateNotFoundError) as caught:
+        Sandbox.create(server.key, api_key=server.key, base_url=server.url)
+    _assert_no_part_of(caught.value, secret_of(server.key))
+
+
+def test_a_server_echoing_the_template_verbatim_is_scrubbed(new_key):
+    """hopx-local itself masks what it echoes; a real server or a proxy may not. Whatever the
+    404 body and headers repeat of the misplaced key, the SDK's error must not."""
+
+    def respond(request):
+        name = json.loads(request.body or b"{}").get("template_name", "")
+        body = {
+            "error": {
+                "message": f"Template '{name}' not found",
+                "code": "template_not_found",
+                "request_id": f"req_{name}",
+                "details": {"template": name, "available": ["base", name], name: name},
+            }
+        }
+        return 404, {"X-Request-Id": f"req_{name}"}, body
+
+    api_key = random_key()
+    with LoopbackServer(respond) as echo:
+        with pytest.raises(TemplateNotFoundError) as caught:
+            Sandbox.create(new_key, api_key=api_key, base_url=echo.url)
+        assert len(echo.requests) == 1
+        assert secret_of(new_key) in echo.requests[0].body.decode()  # it really was echoed
+    _assert_no_part_of(caught.value, secret_of(new_key))
+    _assert_no_part_of(caught.value, secret_of(api_key))
+
+
+class _ErrorWithProperty(HopxError):
+    SECRET = "Pr0pertySecretValue9876"
+
+    @property
+    def extra(self):
+        return self.SECRET[2:11]
+
+
+def test_no_part_of_helper_sees_pieces_properties_and_chains():
+    # The checks above must really look at pieces, properties and chained causes.
+    secret = "Zq9xS3cr3tV4lue00AbCdEf"
+    with pytest.raises(AssertionError):
+        _assert_no_part_of(HopxError(f"echo: {secret[5:14]}"), secret)
+    chained = HopxError("plain")
+    chained.__cause__ = RuntimeError(secret[-9:])
+    with pytest.raises(AssertionError):
+        _assert_no_part_of(chained, secret)
+    with pytest.raises(AssertionError):
+        _assert_no_part_of(_ErrorWithProperty("plain"), _ErrorWithProperty.SECRET)
+    _assert_no_part_of(HopxError("plain"), secret)

@@ -86,10 +86,12 @@ impl Client {
     /// Fetches a sandbox's current state (`GET /v1/sandboxes/{id}`).
     pub async fn get_sandbox_info(&self, sandbox_id: &str) -> Result<SandboxInfo> {
         let path = format!("/v1/sandboxes/{}", path_segment(sandbox_id)?);
-        self.inner
+        let info: SandboxInfo = self
+            .inner
             .http
             .send(ApiRequest::new(Method::GET, path, "a sandbox"))
-            .await
+            .await?;
+        Ok(info.with_fallbacks())
     }
 }
 

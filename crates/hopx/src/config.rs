@@ -168,7 +168,7 @@ impl AuthHeader {
 pub struct ClientOptions {
     /// The API key; beats every other source.
     pub api_key: Option<String>,
-    /// The control plane URL, e.g. `http://127.0.0.1:8787` for `hopx local`.
+    /// The control plane URL, e.g. `http://127.0.0.1:8787` for `hopx-local`.
     pub base_url: Option<String>,
     /// Which header carries the key.
     pub auth_header: Option<AuthHeader>,

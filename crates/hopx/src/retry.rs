@@ -99,14 +99,14 @@ pub(crate) fn parse_retry_after(
 ) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return seconds_to_duration(seconds as f64);
     }
     if let Ok(seconds) = value.parse::<f64>() {
         return seconds_to_duration(seconds);
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let delta = date.with_timezone(&chrono::Utc) - now;
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    seconds_to_duration(delta.to_std().unwrap_or(Duration::ZERO).as_secs_f64())
 }
 
 #[cfg(test)]

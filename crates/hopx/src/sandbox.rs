@@ -49,7 +49,8 @@ pub struct SandboxInfo {
     /// `running`, `paused`, `stopped` or `creating`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub status: Option<String>,
-    /// The base URL of the sandbox's agent.
+    /// The base URL of the sandbox's agent; `direct_url` when the server sends no
+    /// `public_host` (as the official SDKs do).
     #[serde(default, deserialize_with = "lenient::string")]
     pub public_host: Option<String>,
     /// A direct URL to the sandbox.
@@ -76,6 +77,16 @@ pub struct SandboxInfo {
     /// When it was created.
     #[serde(default, deserialize_with = "lenient::timestamp")]
     pub created_at: Option<DateTime<Utc>>,
+}
+
+impl SandboxInfo {
+    /// Fills what the official SDKs derive from other fields.
+    pub(crate) fn with_fallbacks(mut self) -> Self {
+        if self.public_host.as_deref().is_none_or(str::is_empty) {
+            self.public_host = self.direct_url.clone();
+        }
+        self
+    }
 }
 
 /// The response to create (and later token refresh): the info plus the agent token.
@@ -254,7 +265,6 @@ impl Sandbox {
                     crate::ErrorCode::Decode,
                     "The server's answer to POST /v1/sandboxes has no sandbox id.",
                 )
-                .with_request_id(None)
             })?;
         let token = response.auth_token.map(|value| AgentToken {
             value,
@@ -262,7 +272,7 @@ impl Sandbox {
         });
         Ok(Sandbox {
             client,
-            info: response.info,
+            info: response.info.with_fallbacks(),
             id,
             token,
         })
@@ -391,5 +401,11 @@ mod tests {
         assert!(response.info.expires_at.is_some());
         assert_eq!(response.info.created_at, None);
         assert_eq!(response.auth_token.as_deref(), Some("jwt"));
+        let info: SandboxInfo =
+            serde_json::from_str(r#"{"id":"a","direct_url":"https://d"}"#).unwrap();
+        assert_eq!(
+            info.with_fallbacks().public_host.as_deref(),
+            Some("https://d")
+        );
     }
 }
