@@ -15,7 +15,7 @@ import {
   TemplateNotFoundError,
 } from '@hopx-ai/sdk';
 
-import { randomKey, secretOf, startServer } from './server.mjs';
+import { randomKey, secretOf, startServer, rejection } from './server.mjs';
 
 let server;
 let options;
@@ -27,12 +27,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function rejection(promise) {
-  return promise.then(
-    (value) => assert.fail(`expected a rejection, got ${util.inspect(value)}`),
-    (error) => error,
-  );
-}
 
 /** Runs `call` and asserts that the server saw no request and no connection meanwhile. */
 async function withoutRequests(call) {

@@ -19,7 +19,7 @@ import {
   version,
 } from '@hopx-ai/sdk';
 
-import { randomKey, startServer } from './server.mjs';
+import { randomKey, startServer, rejection } from './server.mjs';
 
 const require = createRequire(import.meta.url);
 const cjs = require('@hopx-ai/sdk');
@@ -36,12 +36,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function rejection(promise) {
-  return promise.then(
-    (value) => assert.fail(`expected a rejection, got ${util.inspect(value)}`),
-    (error) => error,
-  );
-}
 
 test('listTemplates returns the catalog, camelCase, with every field', async () => {
   const templates = await Sandbox.listTemplates(options);

@@ -8,7 +8,7 @@ import util from 'node:util';
 
 import { APIError, RateLimitError, Sandbox } from '@hopx-ai/sdk';
 
-import { randomKey, secretOf } from './server.mjs';
+import { randomKey, secretOf, rejection } from './server.mjs';
 
 /**
  * A loopback HTTP server answering every request with `respond(req, res)`; `requests` lists
@@ -35,12 +35,6 @@ async function startFake(respond) {
   };
 }
 
-async function rejection(promise) {
-  return promise.then(
-    (value) => assert.fail(`expected a rejection, got ${util.inspect(value)}`),
-    (error) => error,
-  );
-}
 
 function rateLimited(retryAfter) {
   return (req, res) => {

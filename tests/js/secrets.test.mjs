@@ -8,7 +8,7 @@ import util from 'node:util';
 
 import { HopxError, Sandbox } from '@hopx-ai/sdk';
 
-import { randomKey, secretOf, startServer } from './server.mjs';
+import { randomKey, secretOf, startServer, rejection } from './server.mjs';
 
 let server;
 let key;
@@ -43,12 +43,6 @@ function assertNotPrinted(value, needles, what) {
   }
 }
 
-async function rejection(promise) {
-  return promise.then(
-    () => assert.fail('expected a rejection'),
-    (error) => error,
-  );
-}
 
 test('sandbox, info and templates never show the key; the sandbox never shows env values', async () => {
   const envValue = `env-secret-${secretOf(randomKey())}`;

@@ -1,6 +1,7 @@
 // Test helpers: a real hopx-local server per test file, and its request counters.
 // (Not a test file: node --test only runs *.test.mjs here.)
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import util from 'node:util';
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -20,6 +22,14 @@ function randomAlnum(length) {
 }
 
 /** A fresh key in the real format: `hopx_live_<12 alnum>.<32 alnum>`. */
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejection(promise) {
+  return promise.then(
+    (value) => assert.fail(`expected a rejection, got ${util.inspect(value)}`),
+    (error) => error,
+  );
+}
+
 export function randomKey() {
   return `hopx_live_${randomAlnum(12)}.${randomAlnum(32)}`;
 }
