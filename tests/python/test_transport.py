@@ -179,3 +179,105 @@ def test_async_redirect_is_not_followed():
     assert isinstance(error, errors.APIError), repr(error)
     assert error.status_code == 302
     assert sent_elsewhere == []
+
+
+# --- interrupting and cancelling a call ---------------------------------------------------
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers; `closed` is set when the client
+    closes the connection it opened (that is, when the SDK gave up on the request)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(8)
+        self.url = "http://127.0.0.1:%d" % self._listener.getsockname()[1]
+        self.accepted = threading.Event()
+        self.closed = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self._listener.settimeout(20)
+        try:
+            connection, _ = self._listener.accept()
+        except OSError:
+            return
+        self.accepted.set()
+        connection.settimeout(20)
+        try:
+            while connection.recv(4096):  # bounded by the 20 s timeout and by EOF
+                pass
+            self.closed.set()
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "SilentServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._listener.close()
+        self._thread.join(timeout=25)
+
+
+def test_ctrl_c_interrupts_a_blocking_call(tmp_path):
+    """A blocking call waits without the GIL, yet Ctrl-C (SIGINT) still raises
+    KeyboardInterrupt promptly instead of after the 30 s request timeout."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with SilentServer() as silent:
+        script = tmp_path / "interrupt.py"
+        script.write_text(
+            "import sys, time\n"
+            "from hopx_ai import Sandbox\n"
+            "print('calling', flush=True)\n"
+            "started = time.monotonic()\n"
+            "try:\n"
+            f"    Sandbox.list_templates(api_key={random_key()!r}, base_url={silent.url!r},\n"
+            "                           request_timeout=30)\n"
+            "except KeyboardInterrupt:\n"
+            "    print('interrupted after %.1f s' % (time.monotonic() - started), flush=True)\n"
+            "    sys.exit(0)\n"
+            "sys.exit(3)\n"
+        )
+        child = subprocess.Popen(
+            [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert child.stdout.readline().strip() == "calling"
+            assert silent.accepted.wait(10), "the request never reached the server"
+            sent = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            output, _ = child.communicate(timeout=10)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        assert child.returncode == 0, output
+        assert "interrupted" in output
+        assert time.monotonic() - sent < 5
+        assert silent.closed.wait(5), "the interrupted request's connection was not closed"
+
+
+def test_cancelling_an_async_call_cancels_its_request():
+    """asyncio.wait_for cancels the coroutine; the request is cancelled with it (its
+    connection closes) instead of running on unobserved until the request timeout."""
+
+    async def main(url: str) -> None:
+        call = AsyncSandbox.list_templates(api_key=random_key(), base_url=url, request_timeout=30)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(call, timeout=0.5)
+
+    with SilentServer() as silent:
+        asyncio.run(main(silent.url))
+        assert silent.accepted.is_set()
+        assert silent.closed.wait(5), "the cancelled request kept its connection open"

@@ -13,14 +13,41 @@ use crate::options::{
     ApiKeyText, ConnectionArgs, CreateArgs, SecretText, TemplateId, list_templates_options,
 };
 
+/// How often a blocking call looks for Ctrl-C (and other signals) while it waits.
+const SIGNAL_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Runs a core future to completion on the shared runtime with the GIL released, so other
-/// Python threads run while this one waits on the network.
+/// Python threads run while this one waits on the network. Ctrl-C still works: every 100 ms
+/// the wait takes the GIL briefly to run Python's signal handlers, and a `KeyboardInterrupt`
+/// (or any exception a handler raises) drops the future, which cancels the request.
 fn wait<T: Send>(
     py: Python<'_>,
     future: impl Future<Output = hopx::Result<T>> + Send,
 ) -> PyResult<T> {
-    py.detach(|| hopx::runtime::shared().block_on(future))
-        .map_err(|e| to_py_err(py, e))
+    let outcome: PyResult<hopx::Result<T>> = py.detach(|| {
+        hopx::runtime::shared().block_on(async {
+            let mut future = std::pin::pin!(future);
+            loop {
+                tokio::select! {
+                    result = &mut future => return Ok(result),
+                    () = tokio::time::sleep(SIGNAL_CHECK) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    });
+    outcome?.map_err(|e| to_py_err(py, e))
+}
+
+/// Aborts the task when dropped: a cancelled coroutine (`asyncio.wait_for`, task.cancel())
+/// cancels its request instead of leaving it running unobserved.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs a core future on the shared runtime (it needs tokio's reactor) and awaits it from the
@@ -28,7 +55,8 @@ fn wait<T: Send>(
 async fn spawn<T: Send + 'static>(
     future: impl Future<Output = hopx::Result<T>> + Send + 'static,
 ) -> PyResult<T> {
-    match hopx::runtime::shared().spawn(future).await {
+    let mut task = AbortOnDrop(hopx::runtime::shared().spawn(future));
+    match (&mut task.0).await {
         Ok(result) => result.map_err(|e| Python::attach(|py| to_py_err(py, e))),
         Err(join) => Err(PyRuntimeError::new_err(format!(
             "the hopx task did not finish: {join}"
