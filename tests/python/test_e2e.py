@@ -77,27 +77,19 @@ def test_list_templates_filters(server):
     assert Sandbox.list_templates(api_key=server.key, base_url=server.url, language="cobol") == []
 
 
-@pytest.mark.parametrize("auth_header", [None, "bearer", "x-api-key"])
-def test_list_templates_header_styles(server, auth_header):
-    server.reset_stats()
-    templates = Sandbox.list_templates(
-        api_key=server.key, base_url=server.url, auth_header=auth_header
-    )
-    assert any(t.name == "code-interpreter" for t in templates)
-    stats = server.stats()
-    assert stats["api_requests"] == 1, stats
-    assert stats["auth_headers"] == {auth_header or "bearer": 1}, stats
-    assert stats["user_agents"] == {f"hopx-python/{hopx_ai.__version__}": 1}, stats
+def _list_blocking(**kwargs):
+    return Sandbox.list_templates(**kwargs)
 
 
+def _list_async(**kwargs):
+    return asyncio.run(AsyncSandbox.list_templates(**kwargs))
+
+
+@pytest.mark.parametrize("list_templates", [_list_blocking, _list_async], ids=["sync", "async"])
 @pytest.mark.parametrize("auth_header", [None, "bearer", "x-api-key"])
-def test_async_list_templates_header_styles(server, auth_header):
+def test_list_templates_header_styles(server, auth_header, list_templates):
     server.reset_stats()
-    templates = asyncio.run(
-        AsyncSandbox.list_templates(
-            api_key=server.key, base_url=server.url, auth_header=auth_header
-        )
-    )
+    templates = list_templates(api_key=server.key, base_url=server.url, auth_header=auth_header)
     assert any(t.name == "code-interpreter" for t in templates)
     stats = server.stats()
     assert stats["api_requests"] == 1, stats
