@@ -61,6 +61,30 @@ export interface ListTemplatesOptions extends ClientOptions {
   language?: string;
 }
 
+/**
+ * Filters of {@link Sandbox.list} and {@link Sandbox.iter}. Checked before anything is sent:
+ * an unknown `status` or a `limit` outside 1–100 is an {@link InvalidArgumentError}.
+ */
+export interface ListSandboxesOptions extends ClientOptions {
+  /** Only sandboxes in this status. */
+  status?: 'running' | 'stopped' | 'paused' | 'creating' | (string & {});
+  /** Only sandboxes in this region, e.g. `'us-east'`. */
+  region?: string;
+  /**
+   * Sandboxes per page, a whole number from 1 to 100 (default 100). For `list()` it is how
+   * many come back; `iter()` goes through every page whatever the page size.
+   */
+  limit?: number;
+}
+
+/** Options of {@link Sandbox.healthCheck}. No API key is needed (none is sent). */
+export interface HealthCheckOptions {
+  /** The control plane URL. Default: `HOPX_BASE_URL`, then the config file, then `https://api.hopx.dev`. */
+  baseURL?: string;
+  /** The HTTP request timeout in milliseconds (default 10 000 for the health check). */
+  requestTimeoutMs?: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Models
 
@@ -101,6 +125,23 @@ export interface SandboxInfo {
   endAt?: string;
   /** Always absent; kept for the official SDK's shape. */
   startedAt?: string;
+}
+
+/**
+ * A sandbox's expiry at one moment ({@link Sandbox.getExpiryInfo}). A sandbox is expired from
+ * the instant `expiresAt` is reached, and an expired sandbox is never "expiring soon".
+ */
+export interface ExpiryInfo {
+  /** When the sandbox will be killed; `null` when it has no timeout. */
+  expiresAt: Date | null;
+  /** Whole seconds left, rounded down (negative once past); `null` without a timeout. */
+  timeToExpiry: number | null;
+  /** The expiry time has been reached. */
+  isExpired: boolean;
+  /** Not expired, and at most the threshold is left. */
+  isExpiringSoon: boolean;
+  /** The sandbox has a timeout at all. */
+  hasTimeout: boolean;
 }
 
 /** CPU, memory and disk of a template. */
@@ -146,9 +187,26 @@ export interface TemplateInfo {
 // ---------------------------------------------------------------------------------------------
 // Sandbox
 
+declare global {
+  interface SymbolConstructor {
+    /** The method `await using` calls at the end of a block (as declared by `@types/node`). */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /**
- * A HopX sandbox: an isolated cloud VM. Printing one (`String`, `util.inspect`,
- * `JSON.stringify`) shows its id, status and template only.
+ * A HopX sandbox: an isolated cloud VM. Get one from {@link Sandbox.create},
+ * {@link Sandbox.connect}, {@link Sandbox.list} or {@link Sandbox.iter}.
+ *
+ * Printing one (`String`, `util.inspect`, `JSON.stringify`) shows its id, status and template
+ * only, from what the SDK last heard: it never makes a request.
+ *
+ * With `await using` (TypeScript 5.2+, Node 22+ natively), a sandbox made by `create` is
+ * killed at the end of the block; one from `connect`, `list` or `iter` is left running:
+ *
+ * ```ts
+ * await using sandbox = await Sandbox.create({ template: 'code-interpreter' });
+ * ```
  */
 export declare class Sandbox {
   private constructor();
@@ -156,17 +214,137 @@ export declare class Sandbox {
    * Creates a sandbox (`POST /v1/sandboxes`; never sent twice).
    * @throws {InvalidArgumentError} without `template`/`templateId` (nothing is sent).
    * @throws {MissingApiKeyError | InvalidApiKeyError} without a usable key (nothing is sent).
-   * @throws {TemplateNotFoundError} when the template does not exist.
+   * @throws {TemplateNotFoundError} when the template does not exist; `suggestedTemplate`
+   *   names the closest one.
    */
   static create(options: SandboxCreateOptions): Promise<Sandbox>;
+  /**
+   * Attaches to an existing sandbox (the official SDK's positional form): fetches its info,
+   * resumes it if it is paused, and gets a fresh agent token. Leaving an `await using` block
+   * does not kill a connected sandbox.
+   * @param sandboxId The sandbox id.
+   * @param apiKey The API key (default: `HOPX_API_KEY`, `.env`, config file).
+   * @param baseURL The control plane URL (default: `HOPX_BASE_URL`, config file, `https://api.hopx.dev`).
+   * @throws {ConflictError} when the sandbox is stopped (the hint says how to start it).
+   * @throws {NotFoundError} when there is no such sandbox.
+   * @throws {InvalidArgumentError} for an id that is not one (nothing is sent).
+   */
+  static connect(sandboxId: string, apiKey?: string, baseURL?: string): Promise<Sandbox>;
+  /** Attaches to an existing sandbox, with the connection options as an object. */
+  static connect(sandboxId: string, options?: ClientOptions): Promise<Sandbox>;
+  /**
+   * One page of sandboxes (`GET /v1/sandboxes`, one request). Each carries the info from the
+   * list ({@link Sandbox.info}), so no request per sandbox is needed. Use {@link Sandbox.iter}
+   * to go through more than one page.
+   * @throws {InvalidArgumentError} for an unknown `status` or a `limit` outside 1–100.
+   */
+  static list(options?: ListSandboxesOptions): Promise<Sandbox[]>;
+  /**
+   * Every sandbox matching the filters, fetched page by page as the loop asks for more:
+   * `for await (const sandbox of Sandbox.iter({ status: 'running' })) { … }`. Lazy: nothing
+   * is sent before the first iteration (option errors also surface there).
+   *
+   * Unlike the official SDK, a server that says more pages follow without giving a
+   * `next_cursor` (or gives the same one twice) ends the loop with a
+   * {@link ResponseDecodeError} instead of requesting the same page forever; the sandboxes
+   * yielded before it are correct.
+   */
+  static iter(options?: ListSandboxesOptions): AsyncGenerator<Sandbox, void, undefined>;
   /** Lists the templates sandboxes can be created from (`GET /v1/templates`). */
   static listTemplates(options?: ListTemplatesOptions): Promise<TemplateInfo[]>;
+  /**
+   * One template by name or id (`GET /v1/templates/{name}`), with every field.
+   * @throws {TemplateNotFoundError} when there is none; `suggestedTemplate` names the closest.
+   */
+  static getTemplate(name: string, options?: ClientOptions): Promise<TemplateInfo>;
+  /**
+   * Deletes one of the organization's own templates (`DELETE /v1/templates/{id}`).
+   * @throws {PermissionDeniedError} for a built-in public template (HTTP 403).
+   * @throws {NotFoundError} when there is no such template.
+   */
+  static deleteTemplate(templateId: string, options?: ClientOptions): Promise<void>;
+  /**
+   * Asks the API whether it is up (`GET /health`) and returns its JSON, e.g. `{ status: 'ok' }`.
+   * Needs no API key and sends none. Failures are the SDK's usual errors
+   * ({@link NetworkError}, {@link ServerError}, …), not a generic "Health check failed".
+   * @param baseURL The control plane URL (default: `HOPX_BASE_URL`, config file, `https://api.hopx.dev`).
+   */
+  static healthCheck(baseURL?: string): Promise<Record<string, unknown>>;
+  /** The health check with options (`baseURL`, `requestTimeoutMs`). */
+  static healthCheck(options?: HealthCheckOptions): Promise<Record<string, unknown>>;
   /** The sandbox id. */
   get sandboxId(): string;
-  /** Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`). */
+  /**
+   * What the control plane said last time this SDK asked (`create`, `list`, `iter`, or the
+   * latest `getInfo`, `pause`, `resume`, `setTimeout`): no request. Not in the official SDK.
+   */
+  get info(): SandboxInfo;
+  /** Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`) and remembers it as {@link Sandbox.info}. */
   getInfo(): Promise<SandboxInfo>;
+  /**
+   * Deletes the sandbox (`DELETE /v1/sandboxes/{id}`): its processes and files are gone.
+   * @throws {NotFoundError} when it is already gone.
+   */
+  kill(): Promise<void>;
+  /**
+   * Pauses a running sandbox (`POST /v1/sandboxes/{id}/pause`); {@link Sandbox.resume} continues it.
+   * @throws {ConflictError} when it is not running.
+   */
+  pause(): Promise<void>;
+  /**
+   * Resumes a paused sandbox (`POST /v1/sandboxes/{id}/resume`).
+   * @throws {ConflictError} when it is not paused.
+   */
+  resume(): Promise<void>;
+  /**
+   * Sets the sandbox's lifetime: it is killed `timeoutSeconds` from now
+   * (`PUT /v1/sandboxes/{id}/timeout`).
+   * @param timeoutSeconds A positive whole number of seconds.
+   * @throws {InvalidArgumentError} for 0, a negative number, a fraction or NaN (nothing is sent).
+   */
+  setTimeout(timeoutSeconds: number): Promise<void>;
+  /**
+   * Gets a new agent token (`POST /v1/sandboxes/{id}/token/refresh`) and keeps it inside the
+   * SDK: the token is never returned, printed or put in an error.
+   */
+  refreshToken(): Promise<void>;
+  /**
+   * Whole seconds until the sandbox is killed (negative once past), from one fresh
+   * `getInfo`; `null` when it has no timeout.
+   */
+  getTimeToExpiry(): Promise<number | null>;
+  /**
+   * Whether at most `thresholdSeconds` are left before the sandbox is killed, from one fresh
+   * `getInfo`. Always a boolean: `false` when it has no timeout and `false` once it has
+   * expired (the official JavaScript SDK returns `null` without a timeout; this SDK returns
+   * `false`, as the Python SDK does).
+   * @param thresholdSeconds Zero or more seconds (default 300).
+   * @throws {InvalidArgumentError} for a negative or non-finite threshold (nothing is sent).
+   */
+  isExpiringSoon(thresholdSeconds?: number): Promise<boolean>;
+  /**
+   * The sandbox's expiry, from one fresh `getInfo`. Unlike the official SDK this takes the
+   * "expiring soon" threshold, and a sandbox counts as expired from the instant `expiresAt`
+   * is reached.
+   * @param thresholdSeconds Zero or more seconds (default 300).
+   * @throws {InvalidArgumentError} for a negative or non-finite threshold (nothing is sent).
+   */
+  getExpiryInfo(thresholdSeconds?: number): Promise<ExpiryInfo>;
+  /**
+   * What `await using` calls at the end of the block: kills the sandbox if {@link Sandbox.create}
+   * made it (one already gone counts as done) and leaves one from `connect`, `list` or `iter`
+   * running. If the kill fails, the error is thrown: with `await using`, an error thrown by the
+   * block itself is not lost, JavaScript throws a `SuppressedError` whose `error` is the kill's
+   * error and whose `suppressed` is the block's.
+   *
+   * The key is `Symbol.asyncDispose` where the runtime defines it (Node 18.18+ and 20+, where it
+   * equals `Symbol.for('nodejs.asyncDispose')`), else `Symbol.for('nodejs.asyncDispose')`.
+   * Node 20 cannot parse `await using` itself; TypeScript 5.2+ compiles it for Node 20.
+   */
+  [Symbol.asyncDispose](): Promise<void>;
   /** `Sandbox { sandboxId: '…', status: '…', templateName: '…' }` (no request). */
   toString(): string;
+  /** `{ sandboxId, status, templateName }` (no request). */
   toJSON(): { sandboxId: string; status?: string; templateName?: string };
 }
 
@@ -230,13 +408,13 @@ export declare class AuthenticationError extends APIError {}
 export declare class TokenExpiredError extends AuthenticationError {}
 /** HTTP 404. */
 export declare class NotFoundError extends APIError {}
-/** HTTP 404 for the template named in `Sandbox.create()`. */
+/** HTTP 404 for the template named in `Sandbox.create()` or `Sandbox.getTemplate()`. */
 export declare class TemplateNotFoundError extends NotFoundError {
   /** The template that was asked for, when the server said (`details.template_name`). */
   readonly templateName: string | undefined;
   /** The templates that do exist, when the server listed them (`details.available`). */
   readonly availableTemplates: string[];
-  /** The closest existing name, when the server suggested one. */
+  /** The closest existing name (`details.suggested_template`); `undefined` when none is close. */
   readonly suggestedTemplate: string | undefined;
 }
 /** HTTP 400 or 422: the server rejected the request's content. */

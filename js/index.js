@@ -86,7 +86,7 @@ function detail(error, name) {
   return details !== null && typeof details === 'object' ? details[name] : undefined;
 }
 
-/** HTTP 404 for the template named in `Sandbox.create()`. */
+/** HTTP 404 for the template named in `Sandbox.create()` or `Sandbox.getTemplate()`. */
 class TemplateNotFoundError extends NotFoundError {
   /** The template that was asked for, when the server said. */
   get templateName() {
@@ -99,9 +99,9 @@ class TemplateNotFoundError extends NotFoundError {
     return Array.isArray(list) ? list.map(String) : [];
   }
 
-  /** The closest existing name, when the server suggested one. */
+  /** The closest existing name; `undefined` when none is close. */
   get suggestedTemplate() {
-    return detail(this, 'suggested_template');
+    return detail(this, 'suggested_template') ?? undefined;
   }
 }
 /** HTTP 400 or 422: the server rejected the request's content. */
@@ -258,19 +258,39 @@ function fromNativeError(error) {
 const CONSTRUCT = Symbol('Sandbox.create');
 
 /**
- * A HopX sandbox: an isolated cloud VM. Get one with `await Sandbox.create({ template })`.
+ * The key `await using` looks up: `Symbol.asyncDispose` where the runtime defines it (Node 20
+ * does, as `Symbol.for('nodejs.asyncDispose')`; Node 18.18+ too), else the symbol Node itself
+ * uses for it, so the method is found once a polyfill defines `Symbol.asyncDispose` that way.
+ */
+const ASYNC_DISPOSE =
+  typeof Symbol.asyncDispose === 'symbol' ? Symbol.asyncDispose : Symbol.for('nodejs.asyncDispose');
+
+/** Runs a native call and turns what it throws or rejects with into the SDK's error. */
+async function call(invoke) {
+  try {
+    return await invoke();
+  } catch (error) {
+    throw fromNativeError(error);
+  }
+}
+
+/**
+ * A HopX sandbox: an isolated cloud VM. Get one with `await Sandbox.create({ template })`,
+ * `Sandbox.connect(id)`, `Sandbox.list()` or `Sandbox.iter()`.
  *
  * Printing a sandbox (`String`, `util.inspect`, `JSON.stringify`) shows its id, status and
- * template only: never the API key, the sandbox's token or its environment variables.
+ * template only (from what the SDK last heard, never a request): never the API key, the
+ * sandbox's token or its environment variables.
  */
 class Sandbox {
   #native;
 
-  /** Not public: use `Sandbox.create()`. */
+  /** Not public: use `Sandbox.create()`, `Sandbox.connect()`, `Sandbox.list()` or `Sandbox.iter()`. */
   constructor(token, handle) {
     if (token !== CONSTRUCT) {
       throw new TypeError(
-        "Sandbox has no public constructor: use `await Sandbox.create({ template: 'code-interpreter' })`.",
+        "Sandbox has no public constructor: use `await Sandbox.create({ template: 'code-interpreter' })` " +
+          'or `await Sandbox.connect(sandboxId)`.',
       );
     }
     this.#native = handle;
@@ -278,22 +298,58 @@ class Sandbox {
 
   /** Creates a sandbox (`POST /v1/sandboxes`, never sent twice). */
   static async create(options) {
-    let handle;
-    try {
-      handle = await native.createSandbox(options);
-    } catch (error) {
-      throw fromNativeError(error);
+    return new Sandbox(CONSTRUCT, await call(() => native.createSandbox(options)));
+  }
+
+  /**
+   * Attaches to an existing sandbox: `connect(id, apiKey?, baseURL?)` (the official SDK's
+   * form) or `connect(id, options)`.
+   */
+  static async connect(sandboxId, apiKeyOrOptions, baseURL) {
+    const options =
+      apiKeyOrOptions !== null && typeof apiKeyOrOptions === 'object'
+        ? apiKeyOrOptions
+        : { apiKey: apiKeyOrOptions, baseURL };
+    return new Sandbox(CONSTRUCT, await call(() => native.connectSandbox(sandboxId, options)));
+  }
+
+  /** One page of sandboxes (`GET /v1/sandboxes`), each carrying its info. */
+  static async list(options) {
+    const handles = await call(() => native.listSandboxes(options));
+    return handles.map((handle) => new Sandbox(CONSTRUCT, handle));
+  }
+
+  /** Every sandbox matching the filters, fetched page by page as the loop asks for more. */
+  static async *iter(options) {
+    // Runs on the first `next()`: nothing is resolved or sent before the loop starts.
+    const pager = await call(() => native.iterSandboxes(options));
+    for (;;) {
+      const handle = await call(() => pager.next());
+      if (handle == null) return;
+      yield new Sandbox(CONSTRUCT, handle);
     }
-    return new Sandbox(CONSTRUCT, handle);
   }
 
   /** Lists the templates sandboxes can be created from (`GET /v1/templates`). */
   static async listTemplates(options) {
-    try {
-      return await native.listTemplates(options);
-    } catch (error) {
-      throw fromNativeError(error);
-    }
+    return call(() => native.listTemplates(options));
+  }
+
+  /** One template by name or id (`GET /v1/templates/{name}`). */
+  static async getTemplate(name, options) {
+    return call(() => native.getTemplate(name, options));
+  }
+
+  /** Deletes one of the organization's own templates (`DELETE /v1/templates/{id}`). */
+  static async deleteTemplate(templateId, options) {
+    await call(() => native.deleteTemplate(templateId, options));
+  }
+
+  /** `GET /health` (no key needed): `healthCheck(baseURL?)` or `healthCheck(options)`. */
+  static async healthCheck(baseURLOrOptions) {
+    const options =
+      typeof baseURLOrOptions === 'string' ? { baseURL: baseURLOrOptions } : baseURLOrOptions;
+    return call(() => native.healthCheck(options));
   }
 
   /** The sandbox id. */
@@ -301,16 +357,66 @@ class Sandbox {
     return this.#native.sandboxId;
   }
 
-  /** Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`). */
-  async getInfo() {
-    try {
-      return await this.#native.getInfo();
-    } catch (error) {
-      throw fromNativeError(error);
-    }
+  /** What the control plane said last time this SDK asked (no request). */
+  get info() {
+    return this.#native.info;
   }
 
-  /** What printing shows: from the state cached at creation, no request. */
+  /** Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`) and remembers it. */
+  async getInfo() {
+    return call(() => this.#native.getInfo());
+  }
+
+  /** Deletes the sandbox (`DELETE /v1/sandboxes/{id}`). */
+  async kill() {
+    await call(() => this.#native.kill());
+  }
+
+  /** Pauses the sandbox (`POST /v1/sandboxes/{id}/pause`). */
+  async pause() {
+    await call(() => this.#native.pause());
+  }
+
+  /** Resumes a paused sandbox (`POST /v1/sandboxes/{id}/resume`). */
+  async resume() {
+    await call(() => this.#native.resume());
+  }
+
+  /** Kills the sandbox `timeoutSeconds` from now (`PUT /v1/sandboxes/{id}/timeout`). */
+  async setTimeout(timeoutSeconds) {
+    await call(() => this.#native.setTimeout(timeoutSeconds));
+  }
+
+  /** Gets a new agent token (`POST .../token/refresh`); the token is never exposed. */
+  async refreshToken() {
+    await call(() => this.#native.refreshToken());
+  }
+
+  /** Seconds until the sandbox is killed, or `null` without a timeout (one `getInfo`). */
+  async getTimeToExpiry() {
+    return call(() => this.#native.getTimeToExpiry());
+  }
+
+  /** Whether at most `thresholdSeconds` (default 300) are left (one `getInfo`). */
+  async isExpiringSoon(thresholdSeconds) {
+    return call(() => this.#native.isExpiringSoon(thresholdSeconds));
+  }
+
+  /** The sandbox's expiry (one `getInfo`); `thresholdSeconds` defaults to 300. */
+  async getExpiryInfo(thresholdSeconds) {
+    return call(() => this.#native.getExpiryInfo(thresholdSeconds));
+  }
+
+  /**
+   * `await using sandbox = await Sandbox.create(...)`: kills the sandbox at the end of the
+   * block if `create` made it (one already gone counts as done); a sandbox from `connect`,
+   * `list` or `iter` is left running. A failed kill is thrown.
+   */
+  async [ASYNC_DISPOSE]() {
+    await call(() => this.#native.exitScope());
+  }
+
+  /** What printing shows: from the cached state, no request. */
   #summary() {
     const info = this.#native.info;
     return { sandboxId: this.#native.sandboxId, status: info.status, templateName: info.templateName };

@@ -49,9 +49,24 @@ build_local_server() {
 setup_python() {
   step "Python: venv, maturin, pytest, and the hopx_ai extension (maturin develop)"
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8'
+  # mypy: tests/python/test_typing.py checks the stubs and typed use with mypy --strict.
+  .venv/bin/python -m pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8' 'mypy>=1.13'
   # maturin develop finds .venv by itself; VIRTUAL_ENV makes that explicit.
   VIRTUAL_ENV="$ROOT/.venv" .venv/bin/maturin develop -q
+}
+
+# schemathesis for scripts/conformance.sh, pinned so that a new release cannot change what the
+# run checks; bump it on purpose (and read its changelog: 4.x renamed many options).
+SCHEMATHESIS_VERSION=4.32.5
+
+ensure_schemathesis() {
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  local have
+  have=$(.venv/bin/schemathesis --version 2>/dev/null || true)
+  if [ "$have" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    step "installing schemathesis $SCHEMATHESIS_VERSION into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
 }
 
 setup_node() {

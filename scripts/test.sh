@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, the Rust suites (cargo nextest), the Python suite
+# Runs every test: formatting and lints, the Rust suites (cargo nextest), hopx-local against the
+# control-plane spec (schemathesis, scripts/conformance.sh), the Python suite
 # (pytest) and the Node suite (node --test). The Python and Node end-to-end tests start real
 # hopx-local servers on free loopback ports; nothing leaves this machine.
 set -euo pipefail
@@ -16,6 +17,9 @@ cargo clippy --workspace --all-targets -q -- -D warnings
 
 step "Rust tests (cargo nextest)"
 run_rust_tests
+
+step "API conformance (schemathesis)"
+scripts/conformance.sh
 
 build_local_server
 setup_python

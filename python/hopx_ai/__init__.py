@@ -6,10 +6,15 @@ A drop-in replacement for the official ``hopx-ai`` package, with a Rust core::
 
     for template in Sandbox.list_templates():
         print(template.name, template.language)
-    sandbox = Sandbox.create(template="code-interpreter")
-    print(sandbox.get_info().status)
+    with Sandbox.create(template="code-interpreter") as sandbox:  # killed when the block ends
+        print(sandbox.get_info().status)
+    for sandbox in Sandbox.iter(status="running"):  # every page, fetched as needed
+        print(sandbox.sandbox_id)
 
-``AsyncSandbox`` has the same methods as coroutines. The API key comes from ``api_key=``,
+``AsyncSandbox`` has the same methods as coroutines (``async with AsyncSandbox.create(...)
+as sandbox:``, ``async for sandbox in AsyncSandbox.iter():``). Only a sandbox made by
+``create()`` is killed at the end of a ``with`` block; one from ``connect()``, ``list()``,
+``iter()`` or ``Sandbox(sandbox_id)`` is left running. The API key comes from ``api_key=``,
 else ``HOPX_API_KEY``, else the nearest ``.env`` file, else ``~/.hopx/config.toml``
 (see the README for its format). Errors are in :mod:`hopx_ai.errors`.
 """
@@ -17,6 +22,7 @@ else ``HOPX_API_KEY``, else the nearest ``.env`` file, else ``~/.hopx/config.tom
 from . import _native
 from ._native import (
     AsyncSandbox,
+    ExpiryInfo,
     Resources,
     Sandbox,
     SandboxInfo,
@@ -36,5 +42,6 @@ __all__ = [
     "SandboxTemplate",
     "TemplateResources",
     "Resources",
+    "ExpiryInfo",
 ]
 __all__ += errors.__all__

@@ -2,39 +2,12 @@
 // absurd Retry-After, and a redirect (which must not be followed: it would take the key along).
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import util from 'node:util';
 
 import { APIError, RateLimitError, Sandbox } from '@hopx-ai/sdk';
 
-import { randomKey, secretOf, rejection } from './server.mjs';
-
-/**
- * A loopback HTTP server answering every request with `respond(req, res)`; `requests` lists
- * what it received (method, URL, headers).
- */
-async function startFake(respond) {
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    requests.push({ method: req.method, url: req.url, headers: req.headers });
-    req.resume();
-    respond(req, res);
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    requests,
-    async close() {
-      server.closeAllConnections(); // the SDK's pool may hold a keep-alive connection
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
+import { randomKey, secretOf, rejection, startFake } from './server.mjs';
 
 function rateLimited(retryAfter) {
   return (req, res) => {

@@ -21,7 +21,6 @@ function randomAlnum(length) {
   return text;
 }
 
-/** A fresh key in the real format: `hopx_live_<12 alnum>.<32 alnum>`. */
 /** The error a promise rejects with; fails the test if it resolves. */
 export async function rejection(promise) {
   return promise.then(
@@ -30,6 +29,7 @@ export async function rejection(promise) {
   );
 }
 
+/** A fresh key in the real format: `hopx_live_<12 alnum>.<32 alnum>`. */
 export function randomKey() {
   return `hopx_live_${randomAlnum(12)}.${randomAlnum(32)}`;
 }
@@ -157,4 +157,30 @@ export function stats(url) {
 /** Sets the server's counters to zero. */
 export function resetStats(url) {
   return request(`${url}/_local/reset-stats`, 'POST');
+}
+
+/**
+ * A scripted HTTP server on the loopback interface (for answers hopx-local never gives):
+ * answers every request with `respond(req, res)` and lists what it received in `requests`
+ * (method, URL, headers). `close()` also drops keep-alive connections the SDK's pool holds.
+ */
+export async function startFake(respond) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method, url: req.url, headers: req.headers });
+    req.resume();
+    respond(req, res);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

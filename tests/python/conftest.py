@@ -1,5 +1,6 @@
-"""Shared fixtures: a real `hopx-local` server for the whole session, and an isolated
-environment (no HOPX_* variables, empty HOME, config dir and working directory) per test."""
+"""Shared fixtures: a real `hopx-local` server for the whole session (and `fresh_server`, one
+of a test's own), and an isolated environment (no HOPX_* variables, empty HOME, config dir and
+working directory) per test."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import queue
 import subprocess
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -50,6 +52,19 @@ class LocalServer:
     def reset_stats(self) -> None:
         self._call("POST", "/_local/reset-stats")
 
+    def api(self, method: str, path: str) -> tuple:
+        """A raw API request with `server.key` (Bearer), outside the SDK, e.g. to stop a
+        sandbox: `(status, parsed JSON body or {})`. Error statuses are returned, not raised."""
+        request = urllib.request.Request(
+            self.url + path, method=method, headers={"Authorization": f"Bearer {self.key}"}
+        )
+        try:
+            with self._opener.open(request, timeout=10) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        return status, (json.loads(body) if body.strip() else {})
+
     def __repr__(self) -> str:  # never the keys
         return f"<LocalServer {self.url}>"
 
@@ -88,10 +103,7 @@ def _start_server(binary: str, keys: list, data_dir: Path, log_path: Path) -> Lo
     return server
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    """The real `hopx-local` binary named by $HOPX_LOCAL_BIN, on a free loopback port,
-    accepting two random keys (`server.key`, `server.other_key`)."""
+def _local_binary() -> str:
     binary = os.environ.get("HOPX_LOCAL_BIN")
     if not binary:
         pytest.fail(
@@ -100,25 +112,51 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         )
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         pytest.fail(f"HOPX_LOCAL_BIN={binary!r} is not an executable file.")
+    return binary
+
+
+def _stop_server(srv: LocalServer) -> None:
+    # Closing stdin asks the server to exit (--exit-when-stdin-closes).
+    try:
+        srv.process.stdin.close()
+        srv.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        srv.process.terminate()
+        try:
+            srv.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            srv.process.kill()
+            srv.process.wait(timeout=10)
+    srv.process.stdout.close()
+    srv._log.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """The real `hopx-local` binary named by $HOPX_LOCAL_BIN, on a free loopback port,
+    accepting two random keys (`server.key`, `server.other_key`). Shared by the session."""
+    binary = _local_binary()
     base = tmp_path_factory.mktemp("hopx-local")
     keys = [random_key(), random_key()]
     srv = _start_server(binary, keys, base, base / "server.log")
     try:
         yield srv
     finally:
-        # Closing stdin asks the server to exit (--exit-when-stdin-closes).
-        try:
-            srv.process.stdin.close()
-            srv.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            srv.process.terminate()
-            try:
-                srv.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                srv.process.kill()
-                srv.process.wait(timeout=10)
-        srv.process.stdout.close()
-        srv._log.close()  # type: ignore[attr-defined]
+        _stop_server(srv)
+
+
+@pytest.fixture
+def fresh_server(tmp_path_factory: pytest.TempPathFactory):
+    """A `hopx-local` of this test's own (same shape as `server`): it starts with no
+    sandboxes, so listings are deterministic."""
+    binary = _local_binary()
+    base = tmp_path_factory.mktemp("hopx-local-fresh")
+    keys = [random_key(), random_key()]
+    srv = _start_server(binary, keys, base, base / "server.log")
+    try:
+        yield srv
+    finally:
+        _stop_server(srv)
 
 
 class Isolated:

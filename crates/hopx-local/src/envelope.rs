@@ -163,8 +163,10 @@ fn fallback_error(status: StatusCode, method: &str, path: &str) -> ApiError {
             "not_found",
             format!(
                 "No endpoint {method} {path}. This server implements GET /health, \
-                 GET /v1/templates, GET /v1/templates/{{name}}, GET|POST /v1/sandboxes, \
-                 GET|DELETE /v1/sandboxes/{{id}} and POST /v1/sandboxes/{{id}}/token/refresh."
+                 GET /v1/templates, GET|DELETE /v1/templates/{{name}}, GET|POST /v1/sandboxes, \
+                 GET|DELETE /v1/sandboxes/{{id}}, POST /v1/sandboxes/{{id}}/pause|resume|stop|start, \
+                 PUT /v1/sandboxes/{{id}}/timeout and POST /v1/sandboxes/{{id}}/token/refresh; \
+                 template building is not available locally."
             ),
         ),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::new(

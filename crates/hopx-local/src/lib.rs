@@ -10,16 +10,23 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Served: `GET /health`, `GET /v1/templates`, `GET /v1/templates/{name}`,
-//! `POST|GET /v1/sandboxes`, `GET|DELETE /v1/sandboxes/{id}`,
-//! `POST /v1/sandboxes/{id}/token/refresh`, and the test hooks `GET /_local/stats`
-//! and `POST /_local/reset-stats`. State lives in memory only.
+//! Served: the whole control plane of `spec/openapi_public.json` except template
+//! building: `GET /health`; `GET /v1/templates`; `GET|DELETE /v1/templates/{name}`;
+//! `POST|GET /v1/sandboxes`; `GET|DELETE /v1/sandboxes/{id}`;
+//! `POST /v1/sandboxes/{id}/pause|resume|stop|start`; `PUT /v1/sandboxes/{id}/timeout`;
+//! `POST /v1/sandboxes/{id}/token/refresh`. The template-building routes answer a
+//! 404 saying so. Plus the test hooks `GET /_local/stats`
+//! and `POST /_local/reset-stats`. State lives in memory only; where the server
+//! knowingly differs from the spec is listed in `spec/DIFFERENCES.md`.
 
 pub mod auth;
+mod body;
 pub mod catalog;
 pub mod envelope;
 mod ids;
 pub mod jwt;
+pub mod lifecycle;
+mod reaper;
 pub mod sandboxes;
 pub mod stats;
 pub mod templates;
@@ -37,10 +44,14 @@ use axum::{
     http::StatusCode,
     middleware,
     response::Response,
-    routing::{get, post},
+    routing::{any, get, post, put},
 };
 use serde_json::json;
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{
+    net::TcpListener,
+    sync::{Notify, watch},
+    task::JoinHandle,
+};
 
 use crate::{
     auth::KeyRing,
@@ -52,6 +63,8 @@ use crate::{
 
 /// How long [`RunningServer::shutdown`] lets in-flight requests finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long shutdown waits for the expiry reaper to finish a kill in progress.
+const REAPER_GRACE: Duration = Duration::from_secs(2);
 
 /// How to run the server.
 #[derive(Clone)]
@@ -131,6 +144,8 @@ pub struct AppState {
     pub(crate) stats: Arc<Stats>,
     pub(crate) base_url: String,
     sandboxes: Mutex<SandboxStore>,
+    /// Woken when an expiry is set, so the reaper can sleep until the earliest one.
+    pub(crate) expiry_changed: Notify,
 }
 
 impl AppState {
@@ -142,6 +157,14 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    /// The counters plus the number of sandboxes in the store. Reading it purges
+    /// nothing, so tests can see the reaper's work without a request doing it.
+    fn snapshot(&self) -> stats::Snapshot {
+        let mut snapshot = self.stats.snapshot();
+        snapshot.sandboxes_live = self.lock_sandboxes().len() as u64;
+        snapshot
+    }
 }
 
 /// A server accepting connections in a background task.
@@ -152,8 +175,10 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     base_url: String,
     state: Arc<AppState>,
-    shutdown: Option<oneshot::Sender<()>>,
+    /// Set to true to stop both the HTTP server and the reaper.
+    shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    reaper: Option<JoinHandle<()>>,
 }
 
 /// Binds the listener and starts serving in a background task on the current
@@ -177,6 +202,7 @@ pub async fn bind(config: ServerConfig) -> Result<RunningServer, Error> {
         stats: stats.clone(),
         base_url: base_url.clone(),
         sandboxes: Mutex::new(SandboxStore::default()),
+        expiry_changed: Notify::new(),
     });
     tracing::info!(
         templates = ?catalog::names(&state.catalog),
@@ -184,11 +210,14 @@ pub async fn bind(config: ServerConfig) -> Result<RunningServer, Error> {
     );
 
     let app = router(state.clone()).into_make_service_with_connect_info::<ConnMeta>();
-    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-    let serve =
-        axum::serve(CountingListener::new(listener, stats), app).with_graceful_shutdown(async {
-            let _ = shutdown_rx.await;
-        });
+    let (shutdown, mut serve_stop) = watch::channel(false);
+    let reaper = tokio::spawn(reaper::run(state.clone(), shutdown.subscribe()));
+    let serve = axum::serve(CountingListener::new(listener, stats), app).with_graceful_shutdown(
+        async move {
+            // Err means the sender is gone, which is a reason to stop too.
+            let _ = serve_stop.wait_for(|stop| *stop).await;
+        },
+    );
     let task = tokio::spawn(async move { serve.await });
     tracing::info!(url = %base_url, "hopx-local listening");
 
@@ -196,8 +225,9 @@ pub async fn bind(config: ServerConfig) -> Result<RunningServer, Error> {
         local_addr,
         base_url,
         state,
-        shutdown: Some(shutdown_tx),
+        shutdown,
         task: Some(task),
+        reaper: Some(reaper),
     })
 }
 
@@ -256,9 +286,10 @@ impl RunningServer {
         self.state.jwt.verify(token)
     }
 
-    /// Current connection/request counters (as `GET /_local/stats`).
+    /// Current counters (as `GET /_local/stats`), including how many sandboxes
+    /// exist. Reading them does not purge expired sandboxes.
     pub fn stats(&self) -> stats::Snapshot {
-        self.state.stats.snapshot()
+        self.state.snapshot()
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 5 s), then returns.
@@ -283,6 +314,7 @@ impl RunningServer {
             }
             Some(ended) => {
                 self.task = None;
+                self.stop_reaper().await;
                 match ended {
                     Ok(Ok(())) => Ok(()),
                     Ok(Err(e)) => Err(Error::Serve(e)),
@@ -293,9 +325,7 @@ impl RunningServer {
     }
 
     async fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.shutdown.send_replace(true);
         if let Some(mut task) = self.task.take()
             && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
                 .await
@@ -304,15 +334,26 @@ impl RunningServer {
             tracing::warn!("requests still running after the grace period; closing them");
             task.abort();
         }
+        self.stop_reaper().await;
         tracing::info!("hopx-local stopped");
+    }
+
+    async fn stop_reaper(&mut self) {
+        self.shutdown.send_replace(true);
+        if let Some(mut reaper) = self.reaper.take()
+            && tokio::time::timeout(REAPER_GRACE, &mut reaper)
+                .await
+                .is_err()
+        {
+            reaper.abort();
+        }
     }
 }
 
 impl Drop for RunningServer {
+    /// Signals the server and the reaper; both stop on their own shortly after.
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.shutdown.send_replace(true);
     }
 }
 
@@ -324,7 +365,21 @@ fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/v1/templates", get(templates::list))
-        .route("/v1/templates/{name}", get(templates::get))
+        .route("/v1/templates/build", any(templates::build_unavailable))
+        .route(
+            "/v1/templates/build/{build_id}/{what}",
+            any(templates::build_unavailable),
+        )
+        .route(
+            "/v1/templates/files/upload-link",
+            any(templates::build_unavailable),
+        )
+        // The spec names the parameter {name} for GET and {templateID} for DELETE;
+        // both accept a name or an id.
+        .route(
+            "/v1/templates/{name}",
+            get(templates::get).delete(templates::delete),
+        )
         .route(
             "/v1/sandboxes",
             get(sandboxes::list).post(sandboxes::create),
@@ -333,6 +388,11 @@ fn router(state: Arc<AppState>) -> Router {
             "/v1/sandboxes/{id}",
             get(sandboxes::get).delete(sandboxes::delete),
         )
+        .route("/v1/sandboxes/{id}/pause", post(lifecycle::pause))
+        .route("/v1/sandboxes/{id}/resume", post(lifecycle::resume))
+        .route("/v1/sandboxes/{id}/stop", post(lifecycle::stop))
+        .route("/v1/sandboxes/{id}/start", post(lifecycle::start))
+        .route("/v1/sandboxes/{id}/timeout", put(lifecycle::set_timeout))
         .route(
             "/v1/sandboxes/{id}/token/refresh",
             post(sandboxes::refresh_token),
@@ -367,7 +427,7 @@ async fn local_stats(
     json_response(
         StatusCode::OK,
         &request_id,
-        serde_json::to_value(state.stats.snapshot()).unwrap_or_default(),
+        serde_json::to_value(state.snapshot()).unwrap_or_default(),
     )
 }
 
@@ -379,6 +439,6 @@ async fn local_reset_stats(
     json_response(
         StatusCode::OK,
         &request_id,
-        serde_json::to_value(state.stats.snapshot()).unwrap_or_default(),
+        serde_json::to_value(state.snapshot()).unwrap_or_default(),
     )
 }

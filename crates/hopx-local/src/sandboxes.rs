@@ -1,9 +1,12 @@
-//! Sandbox records and the `/v1/sandboxes` handlers.
+//! Sandbox records, the store, and the `/v1/sandboxes` CRUD handlers (the state
+//! changes and the timeout are in [`crate::lifecycle`]).
 //!
-//! Expiry is lazy: every access first drops the sandboxes whose `expires_at` has
-//! passed, so an expired sandbox simply no longer exists (404, absent from lists).
-//! There is no "stopped" state to keep around, which matches what a client sees
-//! after the real service auto-kills a sandbox.
+//! Expiry kills a sandbox: it is removed, so it answers 404 and is absent from lists,
+//! which is what a client sees after the real service auto-kills one. It happens in
+//! two places: lazily, on every access to the store ([`AppState::with_sandboxes`]),
+//! so no request ever sees an expired sandbox; and in the background
+//! ([`crate::reaper`]), so an expired sandbox's resources are freed even when nobody
+//! asks. Both, and `DELETE`, end in [`kill`].
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -25,6 +28,7 @@ use serde_json::{Map, Value, json};
 use crate::{
     AppState,
     auth::Org,
+    body,
     catalog::{self, Template},
     envelope::{ApiError, RequestId, json_response, object},
     ids,
@@ -35,7 +39,42 @@ use crate::{
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 100;
 const LOCAL_REGION: &str = "local";
-const RUNNING: &str = "running";
+/// The values the spec allows for `GET /v1/sandboxes?status=`. Nothing here is ever
+/// `creating` (sandboxes are ready when create answers), but the filter is valid.
+const LISTABLE_STATUSES: [&str; 4] = ["running", "stopped", "paused", "creating"];
+
+/// Where a sandbox is in its life. The transitions are in [`crate::lifecycle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxStatus {
+    Running,
+    Paused,
+    Stopped,
+}
+
+impl SandboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
+impl fmt::Display for SandboxStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a sandbox is killed (see [`kill`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillReason {
+    /// `DELETE /v1/sandboxes/{id}`.
+    Deleted,
+    /// Its `expires_at` passed.
+    Expired,
+}
 
 /// One sandbox. `Debug` lists env var names only, never their values.
 #[derive(Clone)]
@@ -44,6 +83,7 @@ pub struct SandboxRecord {
     pub org: Org,
     pub template_id: String,
     pub template_name: String,
+    pub status: SandboxStatus,
     pub region: String,
     pub resources: Value,
     pub internet_access: bool,
@@ -59,6 +99,7 @@ impl fmt::Debug for SandboxRecord {
             .field("id", &self.id)
             .field("org", &self.org)
             .field("template_name", &self.template_name)
+            .field("status", &self.status)
             .field("region", &self.region)
             .field("expires_at", &self.expires_at)
             .field("env_vars", &self.env_vars.keys().collect::<Vec<_>>())
@@ -71,13 +112,15 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 impl SandboxRecord {
-    /// The `models.Sandbox` shape, without token fields.
-    fn to_json(&self, base_url: &str) -> Map<String, Value> {
+    /// The `models.Sandbox` shape, without token fields. `timeout_seconds` and
+    /// `expires_at` are null when the sandbox never expires, as on the real service
+    /// (see spec/DIFFERENCES.md).
+    pub(crate) fn to_json(&self, base_url: &str) -> Map<String, Value> {
         let agent_url = format!("{base_url}/agent/{}", self.id);
         let fields = object([
             ("id", json!(self.id)),
             ("object", json!("sandbox")),
-            ("status", json!(RUNNING)),
+            ("status", json!(self.status.as_str())),
             ("template_id", json!(self.template_id)),
             ("template_name", json!(self.template_name)),
             ("organization_id", json!(self.org.0)),
@@ -113,19 +156,37 @@ pub struct SandboxStore {
 }
 
 impl SandboxStore {
-    fn purge_expired(&mut self, now: DateTime<Utc>) {
+    /// Takes out every sandbox whose `expires_at` is at or before `now`. The caller
+    /// must [`kill`] them.
+    fn take_expired(&mut self, now: DateTime<Utc>) -> Vec<SandboxRecord> {
         let expired: Vec<u64> = self
             .by_seq
             .iter()
             .filter(|(_, r)| r.is_expired(now))
             .map(|(seq, _)| *seq)
             .collect();
-        for seq in expired {
-            if let Some(record) = self.by_seq.remove(&seq) {
+        expired
+            .into_iter()
+            .filter_map(|seq| {
+                let record = self.by_seq.remove(&seq)?;
                 self.seq_by_id.remove(&record.id);
-                tracing::info!(sandbox_id = %record.id, "sandbox expired");
-            }
-        }
+                Some(record)
+            })
+            .collect()
+    }
+
+    /// The earliest `expires_at` of all sandboxes, for the reaper's next wake-up.
+    fn next_expiry(&self) -> Option<DateTime<Utc>> {
+        self.by_seq.values().filter_map(|r| r.expires_at).min()
+    }
+
+    /// How many sandboxes exist (of every organization), expired or not.
+    pub fn len(&self) -> usize {
+        self.by_seq.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_seq.is_empty()
     }
 
     fn contains(&self, id: &str) -> bool {
@@ -138,12 +199,20 @@ impl SandboxStore {
         self.by_seq.insert(self.next_seq, record);
     }
 
-    fn get(&self, org: Org, id: &str) -> Option<&SandboxRecord> {
+    /// The sandbox `id` if it belongs to `org`: another organization's sandbox is
+    /// indistinguishable from a missing one.
+    pub(crate) fn get(&self, org: Org, id: &str) -> Option<&SandboxRecord> {
         let seq = self.seq_by_id.get(id)?;
         self.by_seq.get(seq).filter(|r| r.org == org)
     }
 
-    fn remove(&mut self, org: Org, id: &str) -> Option<SandboxRecord> {
+    pub(crate) fn get_mut(&mut self, org: Org, id: &str) -> Option<&mut SandboxRecord> {
+        let seq = self.seq_by_id.get(id)?;
+        self.by_seq.get_mut(seq).filter(|r| r.org == org)
+    }
+
+    /// Takes the sandbox out of the store; the caller must [`kill`] it.
+    fn take(&mut self, org: Org, id: &str) -> Option<SandboxRecord> {
         self.get(org, id)?;
         let seq = self.seq_by_id.remove(id)?;
         self.by_seq.remove(&seq)
@@ -168,6 +237,76 @@ impl SandboxStore {
     }
 }
 
+/// Frees what a sandbox holds once it has been taken out of the store. Every
+/// removal (`DELETE`, lazy expiry, the reaper) ends here, outside the store lock,
+/// so this is the one place to extend when sandboxes own processes and files.
+pub(crate) fn kill(state: &AppState, record: SandboxRecord, reason: KillReason) {
+    match reason {
+        KillReason::Deleted => tracing::info!(sandbox_id = %record.id, "sandbox deleted"),
+        KillReason::Expired => {
+            state.stats.record_sandbox_expired();
+            tracing::info!(
+                sandbox_id = %record.id,
+                expires_at = ?record.expires_at,
+                "sandbox expired; killed"
+            );
+        }
+    }
+}
+
+impl AppState {
+    /// Runs `f` on the store after taking out the sandboxes that have expired, which
+    /// are killed once the lock is released. Every handler goes through here, so no
+    /// answer ever shows an expired sandbox, whatever the reaper's timing.
+    pub(crate) fn with_sandboxes<T>(&self, f: impl FnOnce(&mut SandboxStore) -> T) -> T {
+        let (result, expired) = {
+            let mut store = self.lock_sandboxes();
+            let expired = store.take_expired(Utc::now());
+            (f(&mut store), expired)
+        };
+        for record in expired {
+            kill(self, record, KillReason::Expired);
+        }
+        result
+    }
+
+    /// Kills every expired sandbox and returns the earliest expiry still ahead.
+    pub(crate) fn reap_expired(&self) -> Option<DateTime<Utc>> {
+        self.with_sandboxes(|store| store.next_expiry())
+    }
+}
+
+/// Longest sandbox lifetime accepted, create and `PUT .../timeout` alike: ten years
+/// is beyond any real use, and a fixed bound is one a client can be told about
+/// (rather than "whatever still fits the calendar").
+pub const MAX_TIMEOUT_SECONDS: u64 = 10 * 365 * 24 * 60 * 60;
+
+/// `now + seconds`, or a 400 naming `field` when `seconds` is above
+/// [`MAX_TIMEOUT_SECONDS`].
+pub(crate) fn expiry_after(
+    now: DateTime<Utc>,
+    seconds: u64,
+    field: &'static str,
+) -> Result<DateTime<Utc>, ApiError> {
+    let too_large = || {
+        ApiError::validation(
+            Some(field),
+            format!(
+                "{field} must be at most {MAX_TIMEOUT_SECONDS} seconds (10 years); \
+                 extend a sandbox's life later with PUT /v1/sandboxes/{{id}}/timeout."
+            ),
+        )
+    };
+    if seconds > MAX_TIMEOUT_SECONDS {
+        return Err(too_large());
+    }
+    i64::try_from(seconds)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+        .and_then(|d| now.checked_add_signed(d))
+        .ok_or_else(too_large)
+}
+
 /// What is being asked for in `POST /v1/sandboxes`, once validated.
 struct CreateRequest {
     template_name: Option<String>,
@@ -178,31 +317,11 @@ struct CreateRequest {
     env_vars: BTreeMap<String, String>,
 }
 
-/// Validates the body strictly but ignores unknown fields. A `null` counts as absent
-/// (clients serialize unset options as null).
+/// Validates the body against `CreateSandboxRequest` (see [`crate::body`] for the
+/// rules shared by every body).
 fn parse_create(body: &[u8]) -> Result<CreateRequest, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        let what = if body.iter().all(u8::is_ascii_whitespace) {
-            "The request body is empty".to_owned()
-        } else {
-            format!("The request body is not valid JSON ({e})")
-        };
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!(
-                "{what}; send a JSON object such as {{\"template_name\": \"code-interpreter\"}}."
-            ),
-        )
-        .with_details(json!({ "field": null }))
-    })?;
-    let Value::Object(fields) = value else {
-        return Err(ApiError::validation(
-            None,
-            "The request body must be a JSON object such as {\"template_name\": \"code-interpreter\"}.",
-        ));
-    };
-    let field = |name: &str| fields.get(name).filter(|v| !v.is_null());
+    let fields = body::json_object(body, r#"{"template_name": "code-interpreter"}"#)?;
+    let field = |name: &str| body::field(&fields, name);
 
     let template_name = match field("template_name") {
         None => None,
@@ -227,7 +346,7 @@ fn parse_create(body: &[u8]) -> Result<CreateRequest, ApiError> {
         Some(_) => {
             return Err(ApiError::validation(
                 Some("template_id"),
-                "template_id must be a non-empty string or an integer, e.g. \"1\" or 1.",
+                "template_id must be a non-empty string or a 64-bit integer, e.g. \"1\" or 1.",
             ));
         }
     };
@@ -299,7 +418,7 @@ fn parse_create(body: &[u8]) -> Result<CreateRequest, ApiError> {
             return Err(ApiError::validation(
                 Some(name),
                 format!(
-                    "{name} must be an integer. It is deprecated and ignored: resources come from the template."
+                    "{name} must be a 64-bit integer. It is deprecated and ignored: resources come from the template."
                 ),
             ));
         }
@@ -346,7 +465,7 @@ fn resolve_template<'a>(
     }
 }
 
-fn sandbox_not_found(id: &str) -> ApiError {
+pub(crate) fn sandbox_not_found(id: &str) -> ApiError {
     let shown: String = id.chars().take(100).collect();
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -373,26 +492,13 @@ pub async fn create(
     let request = parse_create(&body)?;
     let template = resolve_template(&state.catalog, &request)?;
     let now = Utc::now();
-    // 0 means "no auto-kill", like an absent timeout; anything that overflows the
-    // calendar is refused rather than silently capped.
+    // 0 means "no auto-kill", like an absent timeout; too long a life is refused
+    // rather than silently capped.
     let expires_at = match request.timeout_seconds {
         None | Some(0) => None,
-        Some(secs) => Some(
-            i64::try_from(secs)
-                .ok()
-                .and_then(chrono::Duration::try_seconds)
-                .and_then(|d| now.checked_add_signed(d))
-                .ok_or_else(|| {
-                    ApiError::validation(
-                        Some("timeout_seconds"),
-                        "timeout_seconds is too large; use at most a few years' worth of seconds.",
-                    )
-                })?,
-        ),
+        Some(secs) => Some(expiry_after(now, secs, "timeout_seconds")?),
     };
-    let record = {
-        let mut store = state.lock_sandboxes();
-        store.purge_expired(now);
+    let record = state.with_sandboxes(|store| {
         let mut id = ids::sandbox_id(now.timestamp());
         while store.contains(&id) {
             id = ids::sandbox_id(now.timestamp());
@@ -402,6 +508,7 @@ pub async fn create(
             org,
             template_id: template.id.to_owned(),
             template_name: template.name.to_owned(),
+            status: SandboxStatus::Running,
             region: request.region.unwrap_or_else(|| LOCAL_REGION.to_owned()),
             resources: template.sandbox_resources(),
             internet_access: request.internet_access.unwrap_or(true),
@@ -412,7 +519,10 @@ pub async fn create(
         };
         store.insert(record.clone());
         record
-    };
+    });
+    if expires_at.is_some() {
+        state.expiry_changed.notify_one();
+    }
     tracing::info!(
         sandbox_id = %record.id,
         org = record.org.0,
@@ -427,14 +537,21 @@ pub async fn create(
     ))
 }
 
-pub async fn list(
-    State(state): State<Arc<AppState>>,
-    Extension(request_id): Extension<RequestId>,
-    Extension(org): Extension<Org>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let param = |key: &str| query.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let limit = match param("limit") {
+/// The validated query of `GET /v1/sandboxes`.
+struct ListQuery<'a> {
+    limit: usize,
+    after: u64,
+    status: Option<&'a str>,
+    region: Option<&'a str>,
+}
+
+/// Unknown parameters are ignored. An empty `limit` or `status` is refused like any
+/// other wrong value (it is not "no filter"); an empty `region` or `cursor` counts
+/// as absent.
+fn parse_list_query(query: &HashMap<String, String>) -> Result<ListQuery<'_>, ApiError> {
+    let raw = |key: &str| query.get(key).map(|v| v.trim());
+    let param = |key: &str| raw(key).filter(|v| !v.is_empty());
+    let limit = match raw("limit") {
         None => DEFAULT_LIMIT,
         Some(raw) => raw
             .parse::<usize>()
@@ -456,23 +573,48 @@ pub async fn list(
             )
         })?,
     };
-    let status = param("status");
-    let region = param("region");
+    let status = match raw("status") {
+        None => None,
+        Some(s) if LISTABLE_STATUSES.contains(&s) => Some(s),
+        Some(_) => {
+            return Err(ApiError::validation(
+                Some("status"),
+                format!(
+                    "status must be one of {}; leave it out to list sandboxes in every state.",
+                    LISTABLE_STATUSES.join(", ")
+                ),
+            )
+            .with_details(json!({ "field": "status", "allowed": LISTABLE_STATUSES })));
+        }
+    };
+    Ok(ListQuery {
+        limit,
+        after,
+        status,
+        region: param("region"),
+    })
+}
 
-    let (data, has_more, last) = {
-        let mut store = state.lock_sandboxes();
-        store.purge_expired(Utc::now());
-        let (page, has_more, last) = store.page(after, limit, |r| {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Extension(request_id): Extension<RequestId>,
+    Extension(org): Extension<Org>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let query = parse_list_query(&query)?;
+    let (data, has_more, last) = state.with_sandboxes(|store| {
+        let (page, has_more, last) = store.page(query.after, query.limit, |r| {
             r.org == org
-                && status.is_none_or(|s| s == RUNNING)
-                && region.is_none_or(|g| g == r.region)
+                && query.status.is_none_or(|s| s == r.status.as_str())
+                && query.region.is_none_or(|g| g == r.region)
         });
         let data: Vec<Value> = page
             .into_iter()
             .map(|r| Value::Object(r.to_json(&state.base_url)))
             .collect();
         (data, has_more, last)
-    };
+    });
+    // `next_cursor` is not in the spec, but both official SDKs page with it.
     let next_cursor = if has_more {
         last.map(encode_cursor)
     } else {
@@ -512,14 +654,9 @@ pub async fn get(
     Extension(org): Extension<Org>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let map = {
-        let mut store = state.lock_sandboxes();
-        store.purge_expired(Utc::now());
-        store
-            .get(org, &id)
-            .map(|r| r.to_json(&state.base_url))
-            .ok_or_else(|| sandbox_not_found(&id))?
-    };
+    let map = state
+        .with_sandboxes(|store| store.get(org, &id).map(|r| r.to_json(&state.base_url)))
+        .ok_or_else(|| sandbox_not_found(&id))?;
     Ok(json_response(
         StatusCode::OK,
         &request_id,
@@ -533,40 +670,37 @@ pub async fn delete(
     Extension(org): Extension<Org>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let removed = {
-        let mut store = state.lock_sandboxes();
-        store.purge_expired(Utc::now());
-        store.remove(org, &id)
-    };
-    let record = removed.ok_or_else(|| sandbox_not_found(&id))?;
-    tracing::info!(sandbox_id = %record.id, "sandbox deleted");
+    let record = state
+        .with_sandboxes(|store| store.take(org, &id))
+        .ok_or_else(|| sandbox_not_found(&id))?;
+    let id = record.id.clone();
+    kill(&state, record, KillReason::Deleted);
     Ok(json_response(
         StatusCode::OK,
         &request_id,
         object([
-            ("id", json!(record.id)),
+            ("id", json!(id)),
             ("object", json!("sandbox")),
             ("deleted", json!(true)),
         ]),
     ))
 }
 
-/// `POST /v1/sandboxes/{id}/token/refresh`: a new agent token for an existing sandbox.
+/// `POST /v1/sandboxes/{id}/token/refresh`: a new agent token, with the sandbox.
+///
+/// Allowed in every state, stopped and paused included: the token only says who may
+/// talk to the sandbox's agent, and whether the agent is up is the agent's answer to
+/// give. A client about to resume or start a sandbox can so refresh first.
 pub async fn refresh_token(
     State(state): State<Arc<AppState>>,
     Extension(request_id): Extension<RequestId>,
     Extension(org): Extension<Org>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    {
-        let mut store = state.lock_sandboxes();
-        store.purge_expired(Utc::now());
-        store.get(org, &id).ok_or_else(|| sandbox_not_found(&id))?;
-    }
+    let map = state
+        .with_sandboxes(|store| store.get(org, &id).map(|r| r.to_json(&state.base_url)))
+        .ok_or_else(|| sandbox_not_found(&id))?;
     let token = state.jwt.issue(&id, org.0);
-    let mut map = Map::new();
-    map.insert("id".into(), json!(id));
-    map.insert("object".into(), json!("sandbox"));
     Ok(json_response(
         StatusCode::OK,
         &request_id,

@@ -44,6 +44,8 @@ pub struct Stats {
     user_agents: Mutex<BTreeMap<String, u64>>,
     /// Requests per auth header style (`bearer`, `x-api-key`, `none`); never the values.
     auth_headers: Mutex<BTreeMap<String, u64>>,
+    /// Sandboxes killed because their `expires_at` passed (by the reaper or lazily).
+    sandboxes_expired: AtomicU64,
     /// Bumped by a reset. A connection remembers the generation in which it was
     /// last counted, so after a reset an old keep-alive connection counts again.
     generation: AtomicU64,
@@ -57,6 +59,10 @@ pub struct Snapshot {
     pub api_requests: u64,
     pub user_agents: BTreeMap<String, u64>,
     pub auth_headers: BTreeMap<String, u64>,
+    /// Sandboxes that exist now, of every organization (a gauge, not reset).
+    pub sandboxes_live: u64,
+    /// Sandboxes killed on expiry since start or the last reset.
+    pub sandboxes_expired: u64,
 }
 
 impl Default for Stats {
@@ -67,12 +73,15 @@ impl Default for Stats {
             api_requests: AtomicU64::new(0),
             user_agents: Mutex::default(),
             auth_headers: Mutex::default(),
+            sandboxes_expired: AtomicU64::new(0),
             generation: AtomicU64::new(1),
         }
     }
 }
 
 impl Stats {
+    /// The counters; `sandboxes_live` is 0 here and filled in by the server, which
+    /// owns the sandboxes.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             connections_accepted: self.connections_accepted.load(Ordering::SeqCst),
@@ -80,7 +89,13 @@ impl Stats {
             api_requests: self.api_requests.load(Ordering::SeqCst),
             user_agents: lock(&self.user_agents).clone(),
             auth_headers: lock(&self.auth_headers).clone(),
+            sandboxes_live: 0,
+            sandboxes_expired: self.sandboxes_expired.load(Ordering::SeqCst),
         }
+    }
+
+    pub(crate) fn record_sandbox_expired(&self) {
+        self.sandboxes_expired.fetch_add(1, Ordering::SeqCst);
     }
 
     pub fn reset(&self) {
@@ -88,6 +103,7 @@ impl Stats {
         self.connections_accepted.store(0, Ordering::SeqCst);
         self.api_connections.store(0, Ordering::SeqCst);
         self.api_requests.store(0, Ordering::SeqCst);
+        self.sandboxes_expired.store(0, Ordering::SeqCst);
         lock(&self.user_agents).clear();
         lock(&self.auth_headers).clear();
     }

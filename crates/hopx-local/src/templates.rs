@@ -1,4 +1,4 @@
-//! `GET /v1/templates` and `GET /v1/templates/{name}`.
+//! `GET /v1/templates`, `GET /v1/templates/{name}` and `DELETE /v1/templates/{templateID}`.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -57,6 +57,52 @@ pub async fn get(
         &request_id,
         template.detail(),
     ))
+}
+
+/// `DELETE /v1/templates/{templateID}`, by id or name. Every template here is a
+/// built-in public one, which the real service refuses to delete with a 403, so that
+/// is the only success-free answer there is; unknown templates are a 404.
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path(name_or_id): Path<String>,
+) -> ApiError {
+    match catalog::find(&state.catalog, &name_or_id) {
+        Some(template) => public_template(template),
+        None => template_not_found(&state.catalog, &name_or_id),
+    }
+}
+
+/// 403 for a catalog template. The message avoids the word "limit": the official
+/// Python SDK turns a 403 mentioning it into a `ResourceLimitError`.
+fn public_template(template: &catalog::Template) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "public_template",
+        format!(
+            "Template '{}' (id {}) is a built-in public template and cannot be deleted; \
+             only templates your organization built can be deleted.",
+            template.name, template.id
+        ),
+    )
+    .with_details(json!({
+        "template_id": template.id,
+        "name": template.name,
+        "is_public": true,
+    }))
+}
+
+/// Every template-building route (`POST /v1/templates/build`, its `status` and
+/// `logs`, `POST /v1/templates/files/upload-link`), whatever the method: without
+/// these, a build would get a 405 from `/v1/templates/{name}`, which suggests the
+/// route exists.
+pub async fn build_unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_available_locally",
+        "Template building is not available in hopx-local (no /v1/templates/build, \
+         build status or logs, or files/upload-link); create sandboxes from the built-in \
+         templates that GET /v1/templates lists.",
+    )
 }
 
 /// 404 `template_not_found` listing the names that do exist.

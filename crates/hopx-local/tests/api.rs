@@ -305,6 +305,10 @@ async fn create_validation_errors_name_the_field() {
             Some("timeout_seconds"),
         ),
         (
+            r#"{"template_name": "base", "timeout_seconds": 315360001}"#,
+            Some("timeout_seconds"),
+        ),
+        (
             r#"{"template_name": "base", "internet_access": "yes"}"#,
             Some("internet_access"),
         ),
@@ -611,7 +615,7 @@ async fn list_pages_with_next_cursor() {
     }
     assert_eq!(seen, created, "oldest first, each once");
 
-    for limit in ["0", "101", "abc", "-1"] {
+    for limit in ["0", "101", "abc", "-1", ""] {
         let error = get(addr, &format!("/v1/sandboxes?limit={limit}"), KEY_A)
             .await
             .error(400, "validation_error");

@@ -6,7 +6,8 @@
 //! classes) is JavaScript, in `js/index.js`, built on what this module exports.
 //!
 //! - [`options`]: the options objects → `hopx::ClientOptions` / `CreateSandboxOptions`.
-//! - [`sandbox`]: `NativeSandbox`, `createSandbox`, `listTemplates`.
+//! - [`sandbox`]: `NativeSandbox`, `NativeSandboxPager` and the class-level calls (`createSandbox`,
+//!   `connectSandbox`, `listSandboxes`, `iterSandboxes`, templates, `healthCheck`).
 //! - [`models`]: the result objects.
 //! - [`errors`]: the one `hopx::Error` → JavaScript error conversion.
 

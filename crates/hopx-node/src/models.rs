@@ -87,6 +87,42 @@ pub struct TemplateInfo {
     pub request_id: Option<String>,
 }
 
+/// A sandbox's expiry at one moment (the official SDK's `ExpiryInfo`). Absent values are
+/// `null`, not left out, as in the official SDK.
+#[derive(Debug)]
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct ExpiryInfo {
+    /// When the sandbox will be killed; `null` when it has no timeout.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whole seconds left, rounded down, negative once past; `null` without a timeout.
+    pub time_to_expiry: Option<i64>,
+    /// The expiry time has been reached.
+    pub is_expired: bool,
+    /// Not expired, and at most the threshold is left.
+    pub is_expiring_soon: bool,
+    /// The sandbox has a timeout at all.
+    pub has_timeout: bool,
+}
+
+impl From<hopx::ExpiryInfo> for ExpiryInfo {
+    fn from(expiry: hopx::ExpiryInfo) -> Self {
+        let hopx::ExpiryInfo {
+            expires_at,
+            time_to_expiry,
+            is_expired,
+            is_expiring_soon,
+            has_timeout,
+        } = expiry;
+        ExpiryInfo {
+            expires_at,
+            time_to_expiry,
+            is_expired,
+            is_expiring_soon,
+            has_timeout,
+        }
+    }
+}
+
 fn iso(time: Option<DateTime<Utc>>) -> Option<String> {
     time.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }

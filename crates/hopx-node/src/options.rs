@@ -39,6 +39,45 @@ pub struct ListTemplatesOptions {
     pub request_timeout_ms: Option<f64>,
 }
 
+/// The connection settings alone: `Sandbox.connect(id, options)`, `Sandbox.getTemplate(name,
+/// options)`, `Sandbox.deleteTemplate(id, options)`.
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct ConnectionOptions {
+    pub api_key: Option<String>,
+    #[napi(js_name = "baseURL")]
+    pub base_url: Option<String>,
+    pub auth_header: Option<String>,
+    pub validate_api_key: Option<bool>,
+    pub request_timeout_ms: Option<f64>,
+}
+
+/// `Sandbox.list(options)` and `Sandbox.iter(options)`.
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct ListSandboxesOptions {
+    /// `running`, `stopped`, `paused` or `creating` (checked by the core).
+    pub status: Option<String>,
+    pub region: Option<String>,
+    /// Sandboxes per page, a whole number (the core checks the range).
+    pub limit: Option<f64>,
+    pub api_key: Option<String>,
+    #[napi(js_name = "baseURL")]
+    pub base_url: Option<String>,
+    pub auth_header: Option<String>,
+    pub validate_api_key: Option<bool>,
+    pub request_timeout_ms: Option<f64>,
+}
+
+/// `Sandbox.healthCheck(options)`: no key is needed, so only where and how long.
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct HealthCheckOptions {
+    #[napi(js_name = "baseURL")]
+    pub base_url: Option<String>,
+    pub request_timeout_ms: Option<f64>,
+}
+
 /// The client settings every call accepts.
 struct ClientArguments {
     api_key: Option<String>,
@@ -138,5 +177,81 @@ impl ListTemplatesOptions {
         }
         .into_core()?;
         Ok((client, hopx::ListTemplatesOptions { category, language }))
+    }
+}
+
+impl ConnectionOptions {
+    /// The core's client options.
+    pub(crate) fn into_core(self) -> hopx::Result<hopx::ClientOptions> {
+        let ConnectionOptions {
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        } = self;
+        ClientArguments {
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        }
+        .into_core()
+    }
+}
+
+impl ListSandboxesOptions {
+    /// The core's client options and list filters.
+    pub(crate) fn into_core(
+        self,
+    ) -> hopx::Result<(hopx::ClientOptions, hopx::ListSandboxesOptions)> {
+        let ListSandboxesOptions {
+            status,
+            region,
+            limit,
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        } = self;
+        let client = ClientArguments {
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout_ms,
+        }
+        .into_core()?;
+        let limit = limit
+            .map(|n| hopx::config::whole_number_argument("limit", n))
+            .transpose()?;
+        Ok((
+            client,
+            hopx::ListSandboxesOptions {
+                status,
+                region,
+                limit,
+            },
+        ))
+    }
+}
+
+impl HealthCheckOptions {
+    /// The core's client options (no key: the health check sends none).
+    pub(crate) fn into_core(self) -> hopx::Result<hopx::ClientOptions> {
+        let HealthCheckOptions {
+            base_url,
+            request_timeout_ms,
+        } = self;
+        ClientArguments {
+            api_key: None,
+            base_url,
+            auth_header: None,
+            validate_api_key: None,
+            request_timeout_ms,
+        }
+        .into_core()
     }
 }

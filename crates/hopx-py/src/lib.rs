@@ -4,19 +4,27 @@
 //! calls the core and converts the result or the error; defaults, validation, retries and
 //! configuration all live in `crates/hopx`.
 //!
-//! - `options`: keyword arguments → `hopx::ClientOptions` / `CreateSandboxOptions`.
-//! - `sandbox`: `Sandbox` and `AsyncSandbox`, and the two ways of waiting on the core
-//!   (blocking with the GIL released, or as a coroutine awaiting a task on the shared runtime).
+//! - `options`: keyword arguments → `hopx::ClientOptions` / the core's option structs.
+//! - `calls`: the core calls behind the static methods, shared by both classes.
+//! - `run`: the two ways of waiting on the core (blocking with the GIL released, or as a
+//!   coroutine awaiting a task on the shared runtime) and the end of a `with` block.
+//! - `sandbox`: `Sandbox` and `SandboxIterator` (blocking).
+//! - `async_sandbox`: `AsyncSandbox`, `AsyncSandboxIterator` and the awaitable context
+//!   manager `AsyncSandbox.create()` returns.
 //! - `models`: the frozen result classes.
-//! - `errors`: the one `hopx::Error` → Python exception conversion.
+//! - `errors`: the one `hopx::Error` → Python exception conversion; `json`: JSON → Python.
 
 // The workspace denies unsafe code, but pyo3's macros (#[pyclass], #[pymethods], #[pymodule])
 // expand to `unsafe` FFI glue. This crate writes no unsafe block of its own.
 #![allow(unsafe_code)]
 
+mod async_sandbox;
+mod calls;
 mod errors;
+mod json;
 mod models;
 mod options;
+mod run;
 mod sandbox;
 
 use pyo3::pymodule;
@@ -29,9 +37,11 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::models::{Resources, SandboxInfo, SandboxTemplate, TemplateResources};
+    use crate::async_sandbox::{AsyncSandbox, AsyncSandboxContextManager, AsyncSandboxIterator};
     #[pymodule_export]
-    use crate::sandbox::{AsyncSandbox, Sandbox};
+    use crate::models::{ExpiryInfo, Resources, SandboxInfo, SandboxTemplate, TemplateResources};
+    #[pymodule_export]
+    use crate::sandbox::{Sandbox, SandboxIterator};
 
     /// `{error code: exception class name}` for every code the core can raise, so the Python
     /// side can check that `hopx_ai.errors` defines every class the core names.

@@ -338,3 +338,55 @@ impl From<hopx::Template> for SandboxTemplate {
         }
     }
 }
+
+/// A sandbox's expiry at the moment it was asked (`Sandbox.get_expiry_info()`).
+///
+/// A sandbox is expired from the instant `expires_at` is reached; "expiring soon" means not
+/// expired and at most the threshold left. (The official SDK counts a sandbox as not expired
+/// for up to a second after its end.)
+#[pyclass(frozen, get_all, eq, module = "hopx_ai")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpiryInfo {
+    /// When it will be killed (aware UTC datetime); `None` when it has no timeout.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whole seconds left, rounded down (negative once past); `None` without a timeout.
+    pub time_to_expiry: Option<i64>,
+    /// The expiry time has been reached.
+    pub is_expired: bool,
+    /// Not expired, and at most the threshold is left.
+    pub is_expiring_soon: bool,
+    /// It has a timeout at all.
+    pub has_timeout: bool,
+}
+
+const EXPIRY_FIELDS: &[&str] = &[
+    "expires_at",
+    "time_to_expiry",
+    "is_expired",
+    "is_expiring_soon",
+    "has_timeout",
+];
+
+#[pymethods]
+impl ExpiryInfo {
+    /// The attributes as a dict.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        fields_dict(slf.as_any(), EXPIRY_FIELDS)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        fields_repr(slf.as_any(), "ExpiryInfo", EXPIRY_FIELDS)
+    }
+}
+
+impl From<hopx::ExpiryInfo> for ExpiryInfo {
+    fn from(e: hopx::ExpiryInfo) -> Self {
+        ExpiryInfo {
+            expires_at: e.expires_at,
+            time_to_expiry: e.time_to_expiry,
+            is_expired: e.is_expired,
+            is_expiring_soon: e.is_expiring_soon,
+            has_timeout: e.has_timeout,
+        }
+    }
+}

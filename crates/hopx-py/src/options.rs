@@ -19,6 +19,23 @@ pub(crate) struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
+    /// The five connection keywords, in the order every signature lists them.
+    pub(crate) fn new(
+        api_key: Option<ApiKeyText>,
+        base_url: Option<String>,
+        auth_header: Option<String>,
+        validate_api_key: Option<bool>,
+        request_timeout: Option<f64>,
+    ) -> ConnectionArgs {
+        ConnectionArgs {
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout,
+        }
+    }
+
     /// The core's client options. Fails (with the core's error) on an unknown `auth_header`
     /// or an unusable `request_timeout`; the key and URL are checked by `hopx::Client::new`.
     pub(crate) fn into_client_options(self) -> hopx::Result<hopx::ClientOptions> {
@@ -95,6 +112,29 @@ pub(crate) fn list_templates_options(
     language: Option<String>,
 ) -> hopx::ListTemplatesOptions {
     hopx::ListTemplatesOptions { category, language }
+}
+
+/// The filters of `Sandbox.list` / `Sandbox.iter` (`limit` is the page size; the core checks
+/// all three and picks the default page size).
+pub(crate) fn list_sandboxes_options(
+    status: Option<String>,
+    region: Option<String>,
+    limit: Option<i64>,
+) -> hopx::ListSandboxesOptions {
+    hopx::ListSandboxesOptions {
+        status,
+        region,
+        limit,
+    }
+}
+
+/// An "expiring soon" threshold in seconds, checked by the core; `None` is the core's default
+/// (five minutes).
+pub(crate) fn expiring_soon(seconds: Option<f64>) -> hopx::Result<std::time::Duration> {
+    seconds.map_or(
+        Ok(hopx::DEFAULT_EXPIRING_SOON),
+        hopx::expiring_soon_threshold,
+    )
 }
 
 // pyo3's own conversion of a `str` that is not valid Unicode (it holds a lone surrogate) fails

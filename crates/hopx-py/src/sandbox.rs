@@ -1,87 +1,27 @@
-//! `Sandbox` (blocking, releases the GIL while it waits) and `AsyncSandbox` (coroutines).
-//! Both run the core on the shared runtime, `hopx::runtime::shared()`.
+//! `Sandbox`: every method blocks until the core is done, with the GIL released, and
+//! `SandboxIterator`, what `Sandbox.iter()` returns.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
+use crate::calls;
 use crate::errors::to_py_err;
-use crate::models::{SandboxInfo, SandboxTemplate};
+use crate::json::object_to_py;
+use crate::models::{ExpiryInfo, SandboxInfo, SandboxTemplate};
 use crate::options::{
-    ApiKeyText, ConnectionArgs, CreateArgs, SecretText, TemplateId, list_templates_options,
+    ApiKeyText, ConnectionArgs, CreateArgs, SecretText, TemplateId, expiring_soon,
+    list_sandboxes_options, list_templates_options,
 };
+use crate::run::{after_scope, wait};
 
-/// How often a blocking call looks for Ctrl-C (and other signals) while it waits.
-const SIGNAL_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Runs a core future to completion on the shared runtime with the GIL released, so other
-/// Python threads run while this one waits on the network. Ctrl-C still works: every 100 ms
-/// the wait takes the GIL briefly to run Python's signal handlers, and a `KeyboardInterrupt`
-/// (or any exception a handler raises) drops the future, which cancels the request.
-fn wait<T: Send>(
-    py: Python<'_>,
-    future: impl Future<Output = hopx::Result<T>> + Send,
-) -> PyResult<T> {
-    let outcome: PyResult<hopx::Result<T>> = py.detach(|| {
-        hopx::runtime::shared().block_on(async {
-            let mut future = std::pin::pin!(future);
-            loop {
-                tokio::select! {
-                    result = &mut future => return Ok(result),
-                    () = tokio::time::sleep(SIGNAL_CHECK) => {
-                        Python::attach(|py| py.check_signals())?;
-                    }
-                }
-            }
-        })
-    });
-    outcome?.map_err(|e| to_py_err(py, e))
-}
-
-/// Aborts the task when dropped: a cancelled coroutine (`asyncio.wait_for`, task.cancel())
-/// cancels its request instead of leaving it running unobserved.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Runs a core future on the shared runtime (it needs tokio's reactor) and awaits it from the
-/// Python coroutine. Python objects are made only after the await, back on the caller's side.
-async fn spawn<T: Send + 'static>(
-    future: impl Future<Output = hopx::Result<T>> + Send + 'static,
-) -> PyResult<T> {
-    let mut task = AbortOnDrop(hopx::runtime::shared().spawn(future));
-    match (&mut task.0).await {
-        Ok(result) => result.map_err(|e| Python::attach(|py| to_py_err(py, e))),
-        Err(join) => Err(PyRuntimeError::new_err(format!(
-            "the hopx task did not finish: {join}"
-        ))),
-    }
-}
-
-async fn create(connection: ConnectionArgs, args: CreateArgs) -> hopx::Result<hopx::Sandbox> {
-    let client = connection.client()?;
-    client.create_sandbox(&args.into()).await
-}
-
-async fn list_templates(
-    connection: ConnectionArgs,
-    options: hopx::ListTemplatesOptions,
-) -> hopx::Result<Vec<hopx::Template>> {
-    let client = connection.client()?;
-    client.list_templates(&options).await
-}
-
-fn templates(list: Vec<hopx::Template>) -> Vec<SandboxTemplate> {
+pub(crate) fn templates(list: Vec<hopx::Template>) -> Vec<SandboxTemplate> {
     list.into_iter().map(SandboxTemplate::from).collect()
 }
 
-fn describe(class: &str, sandbox: &hopx::Sandbox) -> String {
+/// `<Class id=... status=... template=...>` from the cached info: no I/O, no token.
+pub(crate) fn describe(class: &str, sandbox: &hopx::Sandbox) -> String {
     let info = sandbox.info();
     format!(
         "<{class} id={} status={} template={}>",
@@ -94,27 +34,65 @@ fn describe(class: &str, sandbox: &hopx::Sandbox) -> String {
     )
 }
 
-/// A HopX sandbox: an isolated cloud VM. Make one with `Sandbox.create(...)`.
+/// A HopX sandbox: an isolated cloud VM.
 ///
-/// Every method blocks until the server answers, without holding the GIL.
+/// Get one with `Sandbox.create(...)` (a new sandbox), `Sandbox.connect(id)` (an existing one,
+/// resumed if paused), `Sandbox.list()` / `Sandbox.iter()`, or `Sandbox(id)` (a handle by id,
+/// no request). Every method blocks until the server answers, without holding the GIL.
+///
+/// As a context manager, `with Sandbox.create(...) as sbx:` kills the sandbox when the block
+/// ends; a sandbox from `connect`, `list`, `iter` or `Sandbox(id)` is left running. If the
+/// kill fails while the block is raising, the failure is logged (warning, logger "hopx_ai")
+/// and the block's exception propagates; if the block did not raise, the failure is raised.
+///
 /// The API key comes from `api_key=`, else `HOPX_API_KEY`, else the nearest `.env` file,
 /// else `~/.hopx/config.toml`; the base URL from `base_url=`, else `HOPX_BASE_URL`, else the
-/// config file, else https://api.hopx.dev.
+/// config file, else https://api.hopx.dev. `auth_header` is "bearer" (default) or
+/// "x-api-key"; `validate_api_key=False` skips the key format check; `request_timeout` is
+/// the HTTP timeout in seconds.
 // `hopx::Sandbox`'s Debug shows the id, status and template only (never the token).
 #[pyclass(frozen, module = "hopx_ai")]
 #[derive(Debug)]
 pub struct Sandbox {
-    inner: hopx::Sandbox,
+    pub(crate) inner: hopx::Sandbox,
 }
 
 #[pymethods]
 impl Sandbox {
+    /// A handle on an existing sandbox by id. Makes no request: raises at once on an invalid
+    /// id or a missing/invalid API key, and the info stays empty until `get_info()`.
+    /// Leaving a `with` block does not kill it.
+    #[new]
+    #[pyo3(signature = (
+        sandbox_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
+        request_timeout=None
+    ))]
+    fn new(
+        py: Python<'_>,
+        sandbox_id: &str,
+        api_key: Option<ApiKeyText>,
+        base_url: Option<String>,
+        auth_header: Option<String>,
+        validate_api_key: Option<bool>,
+        request_timeout: Option<f64>,
+    ) -> PyResult<Sandbox> {
+        let connection = ConnectionArgs::new(
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout,
+        );
+        let inner = calls::by_id(connection, sandbox_id).map_err(|e| to_py_err(py, e))?;
+        Ok(Sandbox { inner })
+    }
+
     /// Creates a sandbox from a template (one `POST /v1/sandboxes`, never sent twice).
     ///
     /// `template` is a template name such as "code-interpreter"; `template_id` (int or str)
-    /// wins when both are given. `timeout_seconds` is the sandbox's lifetime, not a request
-    /// timeout; `request_timeout` (seconds) is the HTTP timeout. `auth_header` is "bearer"
-    /// (default) or "x-api-key". `validate_api_key=False` skips the key format check.
+    /// wins when both are given. An unknown template raises `TemplateNotFoundError` with
+    /// `.suggested_template`. `timeout_seconds` is the sandbox's lifetime, not a request
+    /// timeout. `with Sandbox.create(...) as sbx:` kills the sandbox when the block ends.
     #[staticmethod]
     #[pyo3(signature = (
         template=None, *, template_id=None, region=None, timeout_seconds=None,
@@ -136,13 +114,13 @@ impl Sandbox {
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
     ) -> PyResult<Sandbox> {
-        let connection = ConnectionArgs {
+        let connection = ConnectionArgs::new(
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        };
+        );
         let args = CreateArgs {
             template,
             template_id,
@@ -151,12 +129,109 @@ impl Sandbox {
             internet_access,
             env_vars,
         };
-        let inner = wait(py, create(connection, args))?;
+        let inner = wait(py, calls::create(connection, args))?;
         Ok(Sandbox { inner })
     }
 
+    /// Attaches to an existing sandbox: fetches its info, resumes it if it is paused and gets
+    /// a fresh agent token. A stopped sandbox raises `ConflictError` (its hint says how to
+    /// start it). Leaving a `with` block does not kill a connected sandbox.
+    #[staticmethod]
+    #[pyo3(signature = (
+        sandbox_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
+        request_timeout=None
+    ))]
+    fn connect(
+        py: Python<'_>,
+        sandbox_id: String,
+        api_key: Option<ApiKeyText>,
+        base_url: Option<String>,
+        auth_header: Option<String>,
+        validate_api_key: Option<bool>,
+        request_timeout: Option<f64>,
+    ) -> PyResult<Sandbox> {
+        let connection = ConnectionArgs::new(
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout,
+        );
+        let inner = wait(py, calls::connect(connection, sandbox_id))?;
+        Ok(Sandbox { inner })
+    }
+
+    /// One page of the organization's sandboxes (`GET /v1/sandboxes`), newest last, as
+    /// `Sandbox` objects that already carry their info (no request per sandbox).
+    ///
+    /// `status` is "running", "stopped", "paused" or "creating"; `limit` is 1 to 100
+    /// (default 100). `Sandbox.iter()` goes through every page. Leaving a `with` block does
+    /// not kill a listed sandbox.
+    #[staticmethod]
+    #[pyo3(signature = (
+        *, status=None, region=None, limit=None, api_key=None, base_url=None,
+        auth_header=None, validate_api_key=None, request_timeout=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn list(
+        py: Python<'_>,
+        status: Option<String>,
+        region: Option<String>,
+        limit: Option<i64>,
+        api_key: Option<ApiKeyText>,
+        base_url: Option<String>,
+        auth_header: Option<String>,
+        validate_api_key: Option<bool>,
+        request_timeout: Option<f64>,
+    ) -> PyResult<Vec<Sandbox>> {
+        let connection = ConnectionArgs::new(
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout,
+        );
+        let options = list_sandboxes_options(status, region, limit);
+        let list = wait(py, calls::list(connection, options))?;
+        Ok(list.into_iter().map(|inner| Sandbox { inner }).collect())
+    }
+
+    /// Every sandbox of the organization, lazily: a page (up to 100) is fetched only when
+    /// the iterator needs it. The filters are checked at once; a server that says more
+    /// pages follow without a usable cursor raises `ResponseDecodeError` instead of looping.
+    /// Leaving a `with` block does not kill an iterated sandbox.
+    #[staticmethod]
+    #[pyo3(signature = (
+        *, status=None, region=None, api_key=None, base_url=None, auth_header=None,
+        validate_api_key=None, request_timeout=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn iter(
+        py: Python<'_>,
+        status: Option<String>,
+        region: Option<String>,
+        api_key: Option<ApiKeyText>,
+        base_url: Option<String>,
+        auth_header: Option<String>,
+        validate_api_key: Option<bool>,
+        request_timeout: Option<f64>,
+    ) -> PyResult<SandboxIterator> {
+        let connection = ConnectionArgs::new(
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout,
+        );
+        let options = list_sandboxes_options(status, region, None);
+        let pager = calls::pager(connection, options).map_err(|e| to_py_err(py, e))?;
+        Ok(SandboxIterator {
+            pager: tokio::sync::Mutex::new(pager),
+        })
+    }
+
     /// Lists the templates sandboxes can be created from, optionally filtered by category
-    /// and language. Connection keywords as for `create`.
+    /// and language.
     #[staticmethod]
     #[pyo3(signature = (
         *, category=None, language=None, api_key=None, base_url=None, auth_header=None,
@@ -173,18 +248,84 @@ impl Sandbox {
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
     ) -> PyResult<Vec<SandboxTemplate>> {
-        let connection = ConnectionArgs {
+        let connection = ConnectionArgs::new(
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        };
-        let list = wait(
-            py,
-            list_templates(connection, list_templates_options(category, language)),
-        )?;
+        );
+        let options = list_templates_options(category, language);
+        let list = wait(py, calls::list_templates(connection, options))?;
         Ok(templates(list))
+    }
+
+    /// One template by name or id (`GET /v1/templates/{name}`). An unknown one raises
+    /// `TemplateNotFoundError` with `.suggested_template` (the closest name, or None).
+    #[staticmethod]
+    #[pyo3(signature = (
+        name, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
+        request_timeout=None
+    ))]
+    fn get_template(
+        py: Python<'_>,
+        name: String,
+        api_key: Option<ApiKeyText>,
+        base_url: Option<String>,
+        auth_header: Option<String>,
+        validate_api_key: Option<bool>,
+        request_timeout: Option<f64>,
+    ) -> PyResult<SandboxTemplate> {
+        let connection = ConnectionArgs::new(
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout,
+        );
+        let template = wait(py, calls::get_template(connection, name))?;
+        Ok(template.into())
+    }
+
+    /// Deletes one of the organization's own templates (`DELETE /v1/templates/{id}`).
+    /// A built-in public template raises `PermissionDeniedError`; an unknown one
+    /// `NotFoundError`. Returns None (the official SDK returns the server's dict).
+    #[staticmethod]
+    #[pyo3(signature = (
+        template_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
+        request_timeout=None
+    ))]
+    fn delete_template(
+        py: Python<'_>,
+        template_id: String,
+        api_key: Option<ApiKeyText>,
+        base_url: Option<String>,
+        auth_header: Option<String>,
+        validate_api_key: Option<bool>,
+        request_timeout: Option<f64>,
+    ) -> PyResult<()> {
+        let connection = ConnectionArgs::new(
+            api_key,
+            base_url,
+            auth_header,
+            validate_api_key,
+            request_timeout,
+        );
+        wait(py, calls::delete_template(connection, template_id))
+    }
+
+    /// Asks the API whether it is up (`GET /health`) and returns its JSON answer as a dict.
+    /// Needs no API key; `request_timeout` defaults to 10 seconds.
+    #[staticmethod]
+    #[pyo3(signature = (*, base_url=None, request_timeout=None))]
+    fn health_check<'py>(
+        py: Python<'py>,
+        base_url: Option<String>,
+        request_timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let connection = ConnectionArgs::new(None, base_url, None, None, request_timeout);
+        let health = wait(py, calls::health_check(connection))?;
+        object_to_py(py, &health)
     }
 
     /// The sandbox id.
@@ -193,116 +334,122 @@ impl Sandbox {
         self.inner.id()
     }
 
-    /// Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`).
+    /// Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`); `repr()` shows it
+    /// from then on.
     fn get_info(&self, py: Python<'_>) -> PyResult<SandboxInfo> {
-        let sandbox = self.inner.clone();
-        let info = wait(py, async move { sandbox.get_info().await })?;
-        Ok(info.into())
+        Ok(wait(py, self.inner.get_info())?.into())
     }
 
-    /// Shows what was known at creation; never does network I/O, never shows a token.
+    /// Deletes the sandbox (`DELETE /v1/sandboxes/{id}`): its processes and files are gone.
+    fn kill(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, self.inner.kill())
+    }
+
+    /// Pauses a running sandbox (`POST /v1/sandboxes/{id}/pause`); `resume()` continues it.
+    /// Pausing a sandbox that is not running raises `ConflictError`.
+    fn pause(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, self.inner.pause())
+    }
+
+    /// Resumes a paused sandbox (`POST /v1/sandboxes/{id}/resume`). Resuming a sandbox that
+    /// is not paused raises `ConflictError`.
+    fn resume(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, self.inner.resume())
+    }
+
+    /// Sets the sandbox's lifetime: it is killed `seconds` from now
+    /// (`PUT /v1/sandboxes/{id}/timeout`). `seconds` must be positive
+    /// (`InvalidArgumentError` otherwise, nothing sent).
+    fn set_timeout(&self, py: Python<'_>, seconds: i64) -> PyResult<()> {
+        wait(py, self.inner.set_timeout(seconds))
+    }
+
+    /// Gets a new agent token (`POST /v1/sandboxes/{id}/token/refresh`) and keeps it for
+    /// the sandbox's own calls; the token is never returned or shown.
+    fn refresh_token(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, self.inner.refresh_token())
+    }
+
+    /// Seconds until the sandbox is killed (negative once past), from a fresh `get_info()`;
+    /// None when it has no timeout.
+    fn get_time_to_expiry(&self, py: Python<'_>) -> PyResult<Option<i64>> {
+        wait(py, self.inner.time_to_expiry())
+    }
+
+    /// Whether at most `threshold_seconds` (default 300) are left before the sandbox is
+    /// killed, from a fresh `get_info()`. False without a timeout and once expired. A
+    /// negative threshold raises `InvalidArgumentError`.
+    #[pyo3(signature = (threshold_seconds=None))]
+    fn is_expiring_soon(&self, py: Python<'_>, threshold_seconds: Option<f64>) -> PyResult<bool> {
+        let threshold = expiring_soon(threshold_seconds).map_err(|e| to_py_err(py, e))?;
+        wait(py, self.inner.is_expiring_soon(threshold))
+    }
+
+    /// The sandbox's expiry from one fresh `get_info()`; `expiring_soon_threshold` (seconds,
+    /// default 300) decides `is_expiring_soon`.
+    #[pyo3(signature = (expiring_soon_threshold=None))]
+    fn get_expiry_info(
+        &self,
+        py: Python<'_>,
+        expiring_soon_threshold: Option<f64>,
+    ) -> PyResult<ExpiryInfo> {
+        let threshold = expiring_soon(expiring_soon_threshold).map_err(|e| to_py_err(py, e))?;
+        Ok(wait(py, self.inner.expiry_info(threshold))?.into())
+    }
+
+    /// Returns the sandbox itself.
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Kills the sandbox if `create()` made it (one already gone counts as done); leaves a
+    /// sandbox from `connect`, `list`, `iter` or `Sandbox(id)` alone. A failed kill is logged
+    /// (warning, logger "hopx_ai") when the block is raising, else raised. Never suppresses
+    /// the block's exception.
+    #[pyo3(signature = (exc_type, exc_value, traceback))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<Bound<'_, PyAny>>,
+        exc_value: Option<Bound<'_, PyAny>>,
+        traceback: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let _ = (exc_value, traceback);
+        let cleanup = wait(py, self.inner.exit_scope());
+        after_scope(py, cleanup, exc_type.is_some(), self.inner.id())
+    }
+
+    /// Shows what was last fetched; never does network I/O, never shows a token.
     fn __repr__(&self) -> String {
         describe("Sandbox", &self.inner)
     }
 }
 
-/// The asyncio version of `Sandbox`: the same methods, as coroutines.
-///
-/// `sbx = await AsyncSandbox.create("code-interpreter")`, `await sbx.get_info()`.
+/// What `Sandbox.iter()` returns: yields `Sandbox` objects, fetching a page only when the
+/// previous one is used up. After an error it is finished. Safe to share between threads
+/// (one page request at a time).
 #[pyclass(frozen, module = "hopx_ai")]
 #[derive(Debug)]
-pub struct AsyncSandbox {
-    inner: hopx::Sandbox,
+pub struct SandboxIterator {
+    // A pyclass can be reached from several threads; the core pager advances one at a time.
+    // tokio's Mutex, because the lock is held across the page request.
+    pager: tokio::sync::Mutex<hopx::SandboxPager>,
 }
 
 #[pymethods]
-impl AsyncSandbox {
-    /// Creates a sandbox from a template (coroutine). Arguments as for `Sandbox.create`.
-    #[staticmethod]
-    #[pyo3(signature = (
-        template=None, *, template_id=None, region=None, timeout_seconds=None,
-        internet_access=None, env_vars=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    async fn create(
-        template: Option<String>,
-        template_id: Option<TemplateId>,
-        region: Option<String>,
-        timeout_seconds: Option<i64>,
-        internet_access: Option<bool>,
-        env_vars: Option<BTreeMap<String, SecretText>>,
-        api_key: Option<ApiKeyText>,
-        base_url: Option<String>,
-        auth_header: Option<String>,
-        validate_api_key: Option<bool>,
-        request_timeout: Option<f64>,
-    ) -> PyResult<AsyncSandbox> {
-        let connection = ConnectionArgs {
-            api_key,
-            base_url,
-            auth_header,
-            validate_api_key,
-            request_timeout,
-        };
-        let args = CreateArgs {
-            template,
-            template_id,
-            region,
-            timeout_seconds,
-            internet_access,
-            env_vars,
-        };
-        let inner = spawn(create(connection, args)).await?;
-        Ok(AsyncSandbox { inner })
+impl SandboxIterator {
+    /// Returns the iterator itself.
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
     }
 
-    /// Lists the templates (coroutine). Arguments as for `Sandbox.list_templates`.
-    #[staticmethod]
-    #[pyo3(signature = (
-        *, category=None, language=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    async fn list_templates(
-        category: Option<String>,
-        language: Option<String>,
-        api_key: Option<ApiKeyText>,
-        base_url: Option<String>,
-        auth_header: Option<String>,
-        validate_api_key: Option<bool>,
-        request_timeout: Option<f64>,
-    ) -> PyResult<Vec<SandboxTemplate>> {
-        let connection = ConnectionArgs {
-            api_key,
-            base_url,
-            auth_header,
-            validate_api_key,
-            request_timeout,
-        };
-        let list = spawn(list_templates(
-            connection,
-            list_templates_options(category, language),
-        ))
-        .await?;
-        Ok(templates(list))
+    /// The next sandbox; blocks (without the GIL) while a page is fetched.
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Sandbox>> {
+        let next = wait(py, async { self.pager.lock().await.next().await })?;
+        Ok(next.map(|inner| Sandbox { inner }))
     }
 
-    /// The sandbox id.
-    #[getter]
-    fn sandbox_id(&self) -> &str {
-        self.inner.id()
-    }
-
-    /// Fetches the sandbox's current state (coroutine; `GET /v1/sandboxes/{id}`).
-    async fn get_info(&self) -> PyResult<SandboxInfo> {
-        let sandbox = self.inner.clone();
-        let info = spawn(async move { sandbox.get_info().await }).await?;
-        Ok(info.into())
-    }
-
-    /// Shows what was known at creation; never does network I/O, never shows a token.
     fn __repr__(&self) -> String {
-        describe("AsyncSandbox", &self.inner)
+        "<SandboxIterator>".to_owned()
     }
 }

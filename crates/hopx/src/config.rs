@@ -259,16 +259,7 @@ pub fn resolve(options: &ClientOptions, env: &dyn Environment) -> Result<Resolve
 
     let (api_key, api_key_source) = resolve_key(options, env, &config_file, validate)?;
 
-    let (base_url, base_url_source) = if let Some(url) = &options.base_url {
-        (url.clone(), Source::Argument)
-    } else if let Some(url) = env.var("HOPX_BASE_URL").filter(|v| !v.trim().is_empty()) {
-        (url, Source::EnvVar("HOPX_BASE_URL"))
-    } else if let Some(url) = config_file.profile(env)?.and_then(|p| p.base_url.clone()) {
-        (url, config_file.source())
-    } else {
-        (DEFAULT_BASE_URL.to_owned(), Source::Default)
-    };
-    let base_url = normalize_base_url(&base_url, &base_url_source)?;
+    let (base_url, base_url_source) = base_url_from(options, env, &config_file)?;
 
     let auth_header = if let Some(h) = options.auth_header {
         h
@@ -311,6 +302,33 @@ pub fn resolve(options: &ClientOptions, env: &dyn Environment) -> Result<Resolve
             .clone()
             .unwrap_or_else(|| format!("hopx-rust/{}", crate::VERSION)),
     })
+}
+
+/// Resolves only the base URL (argument, `HOPX_BASE_URL`, config file, default), for calls
+/// that need no key such as the health check.
+pub fn resolve_base_url(
+    options: &ClientOptions,
+    env: &dyn Environment,
+) -> Result<(String, Source)> {
+    let config_file = ConfigFile::locate(env, options.profile.as_deref());
+    base_url_from(options, env, &config_file)
+}
+
+fn base_url_from(
+    options: &ClientOptions,
+    env: &dyn Environment,
+    config_file: &ConfigFile,
+) -> Result<(String, Source)> {
+    let (base_url, source) = if let Some(url) = &options.base_url {
+        (url.clone(), Source::Argument)
+    } else if let Some(url) = env.var("HOPX_BASE_URL").filter(|v| !v.trim().is_empty()) {
+        (url, Source::EnvVar("HOPX_BASE_URL"))
+    } else if let Some(url) = config_file.profile(env)?.and_then(|p| p.base_url.clone()) {
+        (url, config_file.source())
+    } else {
+        (DEFAULT_BASE_URL.to_owned(), Source::Default)
+    };
+    Ok((normalize_base_url(&base_url, &source)?, source))
 }
 
 fn resolve_key(

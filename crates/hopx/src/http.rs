@@ -98,8 +98,8 @@ impl<'a> ApiRequest<'a> {
 pub(crate) struct HttpClient {
     transport: TransportSettings,
     base_url: String,
-    auth_name: HeaderName,
-    auth_value: HeaderValue,
+    /// The key header; `None` only for the unauthenticated health check.
+    auth: Option<(HeaderName, HeaderValue)>,
     user_agent: HeaderValue,
     timeout: Duration,
     retry: RetryPolicy,
@@ -134,9 +134,7 @@ impl HttpClient {
         })?;
         // Keeps the value out of reqwest's and hyper's Debug output.
         auth_value.set_sensitive(true);
-        let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| {
-            Error::invalid_argument("The user agent contains characters not allowed in a header.")
-        })?;
+        let user_agent = user_agent_header(&config.user_agent)?;
         if config.base_url.starts_with("http://") && !is_loopback_url(&config.base_url) {
             tracing::warn!(
                 base_url = %config.base_url,
@@ -146,8 +144,7 @@ impl HttpClient {
         Ok(HttpClient {
             transport,
             base_url: config.base_url.clone(),
-            auth_name,
-            auth_value,
+            auth: Some((auth_name, auth_value)),
             user_agent,
             timeout: config.request_timeout,
             retry,
@@ -156,6 +153,28 @@ impl HttpClient {
                 config.api_key.redacted(),
                 config.api_key_source
             ),
+        })
+    }
+
+    /// A client that sends no key: only for endpoints that need none (`GET /health`).
+    pub(crate) fn unauthenticated(
+        base_url: &str,
+        timeout: Duration,
+        user_agent: &str,
+        retry: RetryPolicy,
+    ) -> Result<Self> {
+        let transport = TransportSettings {
+            connect_timeout: Duration::from_secs(10),
+        };
+        pooled_client(&transport)?;
+        Ok(HttpClient {
+            transport,
+            base_url: base_url.to_owned(),
+            auth: None,
+            user_agent: user_agent_header(user_agent)?,
+            timeout,
+            retry,
+            key_label: "no key (this call needs none)".to_owned(),
         })
     }
 
@@ -224,9 +243,11 @@ impl HttpClient {
         let mut builder = client
             .request(request.method.clone(), url)
             .timeout(self.timeout)
-            .header(self.auth_name.clone(), self.auth_value.clone())
             .header(reqwest::header::USER_AGENT, self.user_agent.clone())
             .header(reqwest::header::ACCEPT, "application/json");
+        if let Some((name, value)) = &self.auth {
+            builder = builder.header(name.clone(), value.clone());
+        }
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
@@ -235,6 +256,12 @@ impl HttpClient {
         }
         builder.send().await
     }
+}
+
+fn user_agent_header(user_agent: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(user_agent).map_err(|_| {
+        Error::invalid_argument("The user agent contains characters not allowed in a header.")
+    })
 }
 
 fn is_loopback_url(url: &str) -> bool {
@@ -304,7 +331,11 @@ async fn decode_success<T: DeserializeOwned>(
     };
     // Every API response is a JSON object; serde would also read a struct from an array.
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        None => return Err(decode_error("an empty body".to_owned())),
+        // An empty body (e.g. 204) is fine where the caller reads the answer as optional.
+        None => {
+            return serde_json::from_slice::<T>(b"null")
+                .map_err(|_| decode_error("an empty body".to_owned()));
+        }
         Some(b'{') => {}
         Some(_) => return Err(decode_error("a body that is not a JSON object".to_owned())),
     }

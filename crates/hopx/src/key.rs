@@ -187,9 +187,14 @@ pub fn scrub_secrets(text: &str) -> std::borrow::Cow<'_, str> {
         let rest = &text[i..];
         let at_word_start = i == 0 || !is_token_byte(bytes[i - 1]);
         if rest.starts_with(KEY_PREFIX) || (at_word_start && rest.starts_with("eyJ")) {
-            let len = rest.bytes().take_while(|b| is_token_byte(*b)).count();
+            let mut len = rest.bytes().take_while(|b| is_token_byte(*b)).count();
             let token = &rest[..len];
             if let Some(body) = token.strip_prefix(KEY_PREFIX) {
+                // An already redacted key (`hopx_live_<id>.****`) stays as it is instead of
+                // gaining another four stars each time it is scrubbed.
+                if body.is_empty() || body.ends_with('.') {
+                    len += rest[len..].bytes().take_while(|b| *b == b'*').count();
+                }
                 match body.split_once('.') {
                     Some((id, _)) => out.push_str(&format!("{KEY_PREFIX}{id}.****")),
                     None => out.push_str(&format!("{KEY_PREFIX}****")),
@@ -325,6 +330,12 @@ mod tests {
             "plain text, é and all"
         );
         assert_eq!(scrub_secrets("hopx_live_nodot"), "hopx_live_****");
+        for redacted in ["hopx_live_AbCdEf123456.****", "hopx_live_****"] {
+            let text = format!("key '{redacted}' twice");
+            let once = scrub_secrets(&text).into_owned();
+            assert_eq!(once, text, "scrubbing is idempotent");
+            assert_eq!(scrub_secrets(&once), text);
+        }
     }
 
     #[test]

@@ -24,13 +24,17 @@ pub mod runtime;
 mod sandbox;
 mod template;
 
-pub use client::Client;
+pub use client::{Client, HEALTH_CHECK_TIMEOUT, health_check, health_check_with_environment};
 pub use config::{AuthHeader, ClientOptions, ResolvedConfig, Source};
 pub use error::{Error, ErrorCode, Result};
 pub use key::ApiKey;
 pub use retry::RetryPolicy;
-pub use sandbox::{CreateSandboxOptions, Resources, Sandbox, SandboxInfo, TemplateRef};
-pub use template::{ListTemplatesOptions, Template, TemplateResources};
+pub use sandbox::{
+    CreateSandboxOptions, DEFAULT_EXPIRING_SOON, ExpiryInfo, ListSandboxesOptions, MAX_PAGE_SIZE,
+    Resources, SANDBOX_STATUSES, Sandbox, SandboxInfo, SandboxPager, TemplateRef,
+    expiring_soon_threshold,
+};
+pub use template::{ListTemplatesOptions, Template, TemplateResources, closest_names};
 
 /// The version of every hopx artifact (crate, wheel, npm package).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

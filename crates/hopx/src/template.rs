@@ -117,9 +117,69 @@ pub(crate) struct TemplateList {
     pub data: Vec<Template>,
 }
 
+/// The names in `available` closest to `wanted`, best first: at most three, each at least
+/// 60% similar (the cutoff the official SDK's "did you mean" uses), compared case-insensitively.
+pub fn closest_names(wanted: &str, available: &[String]) -> Vec<String> {
+    let wanted = wanted.trim().to_lowercase();
+    let mut scored: Vec<(f64, &String)> = available
+        .iter()
+        .map(|name| (similarity(&wanted, &name.to_lowercase()), name))
+        .filter(|(score, _)| *score >= 0.6)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, name)| name.clone())
+        .collect()
+}
+
+/// 1 minus the edit distance over the longer length: 1.0 for equal strings.
+fn similarity(a: &str, b: &str) -> f64 {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 1.0;
+    }
+    // Names are short, but a pathological input must not cost quadratic time.
+    if longest > 256 {
+        return 0.0;
+    }
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    1.0 - previous[b.len()] as f64 / longest as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions() {
+        let names: Vec<String> = ["code-interpreter", "base", "python", "nodejs"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            closest_names("code-interpretr", &names),
+            ["code-interpreter"]
+        );
+        assert_eq!(closest_names("Python", &names), ["python"]);
+        assert_eq!(closest_names("node", &names), ["nodejs"]);
+        assert!(closest_names("rust-nightly", &names).is_empty());
+        assert!(closest_names("", &names).is_empty());
+        assert!(closest_names(&"x".repeat(10_000), &names).is_empty());
+    }
 
     #[test]
     fn tolerant_of_missing_null_mistyped_and_unknown_fields() {

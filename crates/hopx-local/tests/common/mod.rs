@@ -285,3 +285,42 @@ pub async fn create_sandbox(addr: SocketAddr, key: &str, body: Value) -> Value {
     assert_eq!(response.status, 201, "create: {}", response.text());
     response.json()
 }
+
+/// POST with no body and `Authorization: Bearer <key>`.
+pub async fn post_empty(addr: SocketAddr, path: &str, key: &str) -> Response {
+    let auth = bearer(key);
+    request(addr, "POST", path, &[("Authorization", &auth)], None).await
+}
+
+/// PUT of a JSON body with `Authorization: Bearer <key>`.
+pub async fn put_json(addr: SocketAddr, path: &str, key: &str, body: &Value) -> Response {
+    let auth = bearer(key);
+    let bytes = serde_json::to_vec(body).expect("serialize");
+    request(
+        addr,
+        "PUT",
+        path,
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(&bytes),
+    )
+    .await
+}
+
+/// Polls `check` every 50 ms until it returns true, failing after `limit`.
+pub async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within {limit:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

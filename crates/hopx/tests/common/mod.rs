@@ -121,6 +121,23 @@ impl LocalServer {
         self.local("POST", "/_local/reset-stats").await;
     }
 
+    /// A raw API call with this server's key, for what the SDK deliberately does not offer
+    /// (e.g. `POST /v1/sandboxes/{id}/stop`). Returns the status and the JSON body.
+    pub async fn api(&self, method: &str, path: &str) -> (u16, serde_json::Value) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = client
+            .request(method, format!("{}{path}", self.url))
+            .header("x-api-key", &self.key)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     async fn local(&self, method: &str, path: &str) -> serde_json::Value {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();

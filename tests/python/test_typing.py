@@ -1,0 +1,112 @@
+"""The type stubs: `mypy --strict` accepts the package and typical user code, and `stubtest`
+finds the stubs in line with the compiled module. Skipped when mypy is not installed (it is
+not a test dependency)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+mypy_api = pytest.importorskip("mypy.api")
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "python" / "hopx_ai"
+
+USAGE = '''
+import asyncio
+import datetime
+from typing import Any, Dict, Iterator, List, Optional
+
+from hopx_ai import AsyncSandbox, ExpiryInfo, Sandbox, SandboxInfo, SandboxTemplate
+from hopx_ai.errors import ConflictError, TemplateNotFoundError
+
+
+def blocking() -> None:
+    with Sandbox.create("code-interpreter", timeout_seconds=600) as sbx:
+        info: SandboxInfo = sbx.get_info()
+        sbx.pause()
+        sbx.resume()
+        sbx.set_timeout(60)
+        sbx.refresh_token()
+        left: Optional[int] = sbx.get_time_to_expiry()
+        soon: bool = sbx.is_expiring_soon(threshold_seconds=120)
+        expiry: ExpiryInfo = sbx.get_expiry_info(expiring_soon_threshold=30)
+        when: Optional[datetime.datetime] = expiry.expires_at
+    handle = Sandbox("sbx-1", api_key="hopx_live_abcdefghijkl.s")
+    connected: Sandbox = Sandbox.connect(handle.sandbox_id)
+    listed: List[Sandbox] = Sandbox.list(status="running", limit=10)
+    every: Iterator[Sandbox] = Sandbox.iter(region="us-east")
+    template: SandboxTemplate = Sandbox.get_template("base")
+    Sandbox.delete_template("tpl-1")
+    health: Dict[str, Any] = Sandbox.health_check(base_url="http://127.0.0.1:8787")
+    try:
+        Sandbox.create("code-interpretr")
+    except TemplateNotFoundError as error:
+        suggestion: Optional[str] = error.suggested_template
+    except ConflictError:
+        pass
+
+
+async def concurrent() -> None:
+    async with AsyncSandbox.create("code-interpreter") as sbx:
+        info: SandboxInfo = await sbx.get_info()
+        expiry: ExpiryInfo = await sbx.get_expiry_info()
+    async with await AsyncSandbox.create("base") as other:
+        await other.kill()
+    created: AsyncSandbox = await AsyncSandbox.create("base")
+    both: List[AsyncSandbox] = list(
+        await asyncio.gather(AsyncSandbox.create("base"), AsyncSandbox.create("base"))
+    )
+    async for listed in AsyncSandbox.iter(status="paused"):
+        await listed.resume()
+    page: List[AsyncSandbox] = await AsyncSandbox.list(limit=5)
+    connected: AsyncSandbox = await AsyncSandbox.connect(created.sandbox_id)
+    health: Dict[str, Any] = await AsyncSandbox.health_check()
+    AsyncSandbox("sbx-1")
+'''
+
+
+def _mypy(*args: str) -> str:
+    stdout, stderr, status = mypy_api.run(["--strict", "--no-error-summary", *args])
+    assert status == 0, stdout + stderr
+    return stdout
+
+
+def test_package_is_strict_clean(tmp_path):
+    _mypy("--cache-dir", str(tmp_path / "cache"), str(PACKAGE))
+
+
+def test_typical_code_type_checks(tmp_path):
+    usage = tmp_path / "usage.py"
+    usage.write_text(textwrap.dedent(USAGE), encoding="utf-8")
+    _mypy("--cache-dir", str(tmp_path / "cache"), str(usage))
+
+
+def test_wrong_use_is_caught(tmp_path):
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(
+        "from hopx_ai import Sandbox\n"
+        "Sandbox.create('base').set_timeout('60')\n"
+        "x: int = Sandbox.list()\n",
+        encoding="utf-8",
+    )
+    stdout, _, status = mypy_api.run(
+        ["--strict", "--cache-dir", str(tmp_path / "cache"), str(wrong)]
+    )
+    assert status == 1
+    assert "set_timeout" in stdout and "List[Sandbox]" in stdout.replace("list[", "List[")
+
+
+def test_stubs_match_the_compiled_module(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "hopx_ai._native"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
