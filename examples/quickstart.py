@@ -1,9 +1,10 @@
-"""HopX quickstart: list templates, create a sandbox, read its state; then the same with asyncio.
+"""HopX quickstart: list templates, create a sandbox, run code in it and round-trip a file;
+then the same with asyncio.
 
 Configuration comes from the environment, as in any program:
 
-    export HOPX_API_KEY=hopx_live_...        # or a .env file, or ~/.hopx/config.toml
-    export HOPX_BASE_URL=http://127.0.0.1:8787   # only for hopx-local; unset for the real service
+    export HOPX_API_KEY=hopx_live_...        # or a .env file, or `hopx auth login`
+    export HOPX_BASE_URL=http://127.0.0.1:8787   # only for hopx local; unset for the real service
     python examples/quickstart.py
 """
 
@@ -17,17 +18,25 @@ def main() -> None:
     for template in Sandbox.list_templates():
         print(f"  {template.name}\t{template.language}")
 
-    sandbox = Sandbox.create(template="code-interpreter", timeout_seconds=600)
-    info = sandbox.get_info()
-    print(f"Created {info.sandbox_id}: status={info.status} template={info.template_name}")
-    if info.expires_at is not None:
-        print(f"  expires at {info.expires_at.isoformat()}")
+    # The sandbox is killed when the block ends.
+    with Sandbox.create(template="code-interpreter", timeout_seconds=600) as sandbox:
+        info = sandbox.get_info()
+        print(f"Created {info.sandbox_id}: status={info.status} template={info.template_name}")
+
+        result = sandbox.run_code("print(1 + 1)")
+        print(f"  run_code: stdout={result.stdout.strip()!r} exit_code={result.exit_code}")
+
+        data = bytes(range(256))
+        sandbox.files.write_bytes("/workspace/data.bin", data)
+        assert sandbox.files.read_bytes("/workspace/data.bin") == data
+        listing = sandbox.commands.run("ls -l /workspace | tail -n +2")
+        print(f"  file round trip: 256 bytes intact; ls: {listing.stdout.strip()}")
 
 
 async def main_async() -> None:
-    sandbox = await AsyncSandbox.create(template="code-interpreter", timeout_seconds=600)
-    info = await sandbox.get_info()
-    print(f"Created (async) {info.sandbox_id}: status={info.status} template={info.template_name}")
+    async with AsyncSandbox.create(template="code-interpreter", timeout_seconds=600) as sandbox:
+        result = await sandbox.run_code("console.log(6 * 7)", language="javascript")
+        print(f"Created (async) {sandbox.sandbox_id}: node says {result.stdout.strip()}")
 
 
 if __name__ == "__main__":

@@ -185,6 +185,343 @@ export interface TemplateInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The data plane: options and results
+
+/**
+ * Options of {@link Sandbox.runCode}. Checked before anything is sent: a `timeout` that is not
+ * a positive number of seconds (0 included, which the official SDK treats as "unset") is an
+ * {@link InvalidArgumentError}.
+ */
+export interface RunCodeOptions {
+  /** `'python'` (default), `'javascript'` (or `'node'`), `'bash'`, ... */
+  language?: 'python' | 'javascript' | 'node' | 'bash' | (string & {});
+  /**
+   * Seconds the code may run (default 120); then it is killed and the call throws a
+   * {@link CodeExecutionError} with code `'execution_timeout'`. The HTTP request is given 30 s
+   * more, so that answer still arrives. Fractions are rounded up to whole seconds.
+   */
+  timeout?: number;
+  /** Environment variables for this run only. Their values are never printed. */
+  env?: Record<string, string>;
+  /** The working directory (default `'/workspace'`). */
+  workingDir?: string;
+}
+
+/**
+ * Options of {@link Sandbox.runCodeBackground}. There is no `workingDir`: the agent runs
+ * background code in a directory of its own (the official SDK sends one, which is ignored).
+ */
+export interface RunCodeBackgroundOptions {
+  /** As for {@link RunCodeOptions.language}. */
+  language?: 'python' | 'javascript' | 'node' | 'bash' | (string & {});
+  /** Seconds before it is killed (default 300). */
+  timeout?: number;
+  /** Environment variables for this run only. Their values are never printed. */
+  env?: Record<string, string>;
+  /** A name to find it by in {@link Sandbox.listProcesses}. */
+  name?: string;
+}
+
+/**
+ * Options of {@link Commands.run} and {@link Commands.runBackground}.
+ *
+ * The default timeout is 120 s for both (the official JavaScript SDK uses 30 s for `run`,
+ * 120 s for `runBackground`; its Python SDK 120 s for both).
+ */
+export interface CommandOptions {
+  /** Seconds before the command is killed (default 120); must be positive. */
+  timeout?: number;
+  /** Environment variables for this command only. Their values are never printed. */
+  env?: Record<string, string>;
+  /** The working directory (default `'/workspace'`). */
+  workingDir?: string;
+  /** `run` only: start it in the background, like {@link Commands.runBackground}. */
+  background?: boolean;
+}
+
+/** Options of {@link Files.write} and {@link Files.writeBytes}. */
+export interface WriteOptions {
+  /** The file's mode, octal digits such as `'0644'` (default) or `'0755'`. */
+  mode?: string;
+  /**
+   * Only `true` (the default) is supported: a write always replaces an existing file, so
+   * `false` is an {@link InvalidArgumentError} rather than being silently ignored.
+   */
+  overwrite?: boolean;
+}
+
+/** One rich output of an execution. */
+export interface RichOutput {
+  /**
+   * The MIME type: `'image/png'`, `'image/svg+xml'`, `'text/html'`, `'text/markdown'`,
+   * `'application/json'`, `'application/vnd.dataframe+json'` or `'text/plain'`.
+   */
+  type: string;
+  /** As the agent sent it: base64 text for PNG, text for most types, JSON for JSON. */
+  data: unknown;
+}
+
+/**
+ * What {@link Sandbox.runCode} returns, in the official SDK's shape (snake_case fields plus
+ * camelCase getters). An exception in the code is `success: false`, not a thrown error.
+ */
+export declare class ExecutionResult {
+  private constructor();
+  /** Whether the code ran without error. */
+  success: boolean;
+  /** What the code printed. */
+  stdout: string;
+  /** What it printed to stderr (the traceback, after an exception). */
+  stderr: string;
+  /** Its exit code (0 on success). */
+  exit_code: number;
+  /** Seconds it ran, as the agent measured; `undefined` when the agent did not say. */
+  execution_time: number | undefined;
+  /** When it ran, as the agent sent it. */
+  timestamp: string | undefined;
+  /** The language it ran as. */
+  language: string | undefined;
+  /** Every rich output, in the order PNG, SVG, HTML, Markdown, JSON, dataframe, text. */
+  richOutputs: RichOutput[];
+  /** The PNG output (base64), if any. */
+  png: string | undefined;
+  /** The SVG output, if any (the official SDK drops it). */
+  svg: string | undefined;
+  /** The HTML output, if any. */
+  html: string | undefined;
+  /** The Markdown output, if any (the official SDK drops it). */
+  markdown: string | undefined;
+  /** The JSON output, if any. */
+  jsonOutput: unknown;
+  /** The `text/plain` result, when it differs from stdout. */
+  result: string | undefined;
+  /** `exit_code`. */
+  readonly exitCode: number;
+  /** `execution_time`. */
+  readonly executionTime: number | undefined;
+  /** `richOutputs.length`. */
+  readonly richCount: number;
+  /** `!success`. */
+  readonly failed: boolean;
+  /** `richOutputs.length > 0`. */
+  readonly hasRichOutput: boolean;
+  /**
+   * `ExecutionResult { success, exit_code, ..., stdout: <n chars>, stderr: <n chars>,
+   * richOutputs: [types] }`: the outcome and how much output there is, never the output itself
+   * (it may hold secrets or file contents). `util.inspect` prints the same; `JSON.stringify`
+   * gives every field.
+   */
+  toString(): string;
+}
+
+/**
+ * What a command did: the official raw `CommandResponse` fields (snake_case) plus camelCase
+ * getters. A non-zero exit is `success: false`, not a thrown error. For a background command,
+ * `process_id` is set and the output is empty.
+ */
+export declare class CommandResult {
+  private constructor();
+  stdout: string;
+  stderr: string;
+  exit_code: number;
+  /** Seconds it ran. */
+  execution_time: number | undefined;
+  /** `exit_code === 0`. */
+  success: boolean;
+  /** The command line as the agent reports it. */
+  command: string | undefined;
+  /** Its process id inside the sandbox. */
+  pid: number | undefined;
+  /** For a background command: the id to list or kill it by. */
+  process_id: string | undefined;
+  /** `exit_code`. */
+  readonly exitCode: number;
+  /** `execution_time`. */
+  readonly executionTime: number | undefined;
+  /** `process_id`. */
+  readonly processId: string | undefined;
+  /**
+   * `CommandResult { success, exit_code, ..., stdout: <n chars>, stderr: <n chars> }`: never the
+   * output or the command line. `util.inspect` prints the same; `JSON.stringify` gives every field.
+   */
+  toString(): string;
+}
+
+/** A background execution just started ({@link Sandbox.runCodeBackground}). */
+export interface BackgroundExecution {
+  /** The id to kill it by ({@link Sandbox.killProcess}). */
+  process_id: string;
+  execution_id?: string;
+  /** `'running'`, usually. */
+  status?: string;
+  name?: string;
+  start_time?: string;
+  /** `process_id` (not enumerable). */
+  readonly processId: string;
+  /** `execution_id` (not enumerable). */
+  readonly executionId?: string;
+  /** `start_time` (not enumerable). */
+  readonly startTime?: string;
+}
+
+/** A background execution as {@link Sandbox.listProcesses} lists it. Absent values are left out. */
+export interface ProcessInfo {
+  process_id?: string;
+  execution_id?: string;
+  name?: string;
+  /** `'running'`, `'completed'`, `'failed'` or `'killed'`. */
+  status?: string;
+  language?: string;
+  start_time?: string;
+  end_time?: string;
+  exit_code?: number;
+  /** Seconds it ran. */
+  duration?: number;
+  /** Its process id inside the sandbox. */
+  pid?: number;
+  /** `process_id` (not enumerable). */
+  readonly processId?: string;
+  /** `execution_id` (not enumerable). */
+  readonly executionId?: string;
+  /** `start_time` (not enumerable). */
+  readonly startTime?: string;
+  /** `end_time` (not enumerable). */
+  readonly endTime?: string;
+  /** `exit_code` (not enumerable). */
+  readonly exitCode?: number;
+}
+
+/**
+ * One entry of {@link Files.list}. Absent values are `undefined`. `isDir` and `modified` are
+ * the official SDK's names (which, there, read fields the agent no longer sends).
+ */
+export declare class FileInfo {
+  private constructor();
+  name: string | undefined;
+  /** Its full path in the sandbox. */
+  path: string | undefined;
+  /** Size in bytes. */
+  size: number | undefined;
+  isDirectory: boolean | undefined;
+  /** Last modification time, as the agent sent it (RFC 3339). */
+  modifiedTime: string | undefined;
+  /** Its permissions, as the agent sent them (e.g. `'0644'` or `'-rw-r--r--'`). */
+  permissions: string | undefined;
+  /** `isDirectory`. */
+  readonly isDir: boolean | undefined;
+  /** `modifiedTime` (a string, not a `Date`). */
+  readonly modified: string | undefined;
+  /** `isDirectory === false`. */
+  readonly isFile: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The data plane: resources
+
+/**
+ * The sandbox's files: {@link Sandbox.files}. Text and bytes take separate, byte-exact paths:
+ * bytes are sent as base64 and read back raw, so no content is ever guessed to be base64 (a
+ * file containing `test` reads back as `test`). Paths are inside the sandbox.
+ *
+ * Errors: {@link FileNotFoundError} for a missing path, {@link FileOperationError} for other
+ * file problems (permissions, a directory where a file was expected, ...).
+ */
+export declare class Files {
+  private constructor();
+  /** A text file's contents. For binary files use {@link Files.readBytes}. */
+  read(path: string): Promise<string>;
+  /** A file's exact bytes. */
+  readBytes(path: string): Promise<Buffer>;
+  /**
+   * Writes a file, creating its parent directories and replacing an existing file: a string is
+   * written as text, a Buffer / typed array / ArrayBuffer as exact bytes.
+   * @param options `{ mode }` (default `'0644'`), or the mode string itself.
+   */
+  write(
+    path: string,
+    content: string | Buffer | ArrayBufferView | ArrayBuffer,
+    options?: WriteOptions | string,
+  ): Promise<void>;
+  /**
+   * Writes exact bytes. The bytes are copied when the call is made, so the buffer may be
+   * reused at once.
+   */
+  writeBytes(path: string, content: Buffer | ArrayBufferView | ArrayBuffer, options?: WriteOptions | string): Promise<void>;
+  /** A directory's entries (default `'/workspace'`; the official SDK requires the path). */
+  list(path?: string): Promise<FileInfo[]>;
+  /**
+   * Whether a file or directory exists. A failure (authentication, network, server) is
+   * thrown, never turned into `false`.
+   */
+  exists(path: string): Promise<boolean>;
+  /** Removes a file, or a directory and everything in it. */
+  remove(path: string): Promise<void>;
+  /** Creates a directory and its parents. */
+  mkdir(path: string): Promise<void>;
+  /**
+   * Uploads the local file `localPath` to `remotePath` in the sandbox.
+   * @throws {InvalidArgumentError} when the local file cannot be read (nothing is sent).
+   */
+  upload(localPath: string, remotePath: string): Promise<void>;
+  /** The file's exact bytes (the official JavaScript SDK's form; same as {@link Files.readBytes}). */
+  download(remotePath: string): Promise<Buffer>;
+  /**
+   * Downloads the file into the local file `localPath` (the Python SDK's form), replacing it
+   * only once every byte arrived.
+   */
+  download(remotePath: string, localPath: string): Promise<void>;
+  /** `Files { sandboxId: '…' }`. */
+  toString(): string;
+  toJSON(): { sandboxId: string };
+}
+
+/**
+ * Shell commands in the sandbox: {@link Sandbox.commands}. Each command runs as
+ * `bash -c <command>`, so pipes, globs, `&&` and redirections work.
+ */
+export declare class Commands {
+  private constructor();
+  /**
+   * Runs a command and waits for it. A non-zero exit is `success: false`, not a thrown error.
+   * With `background: true` it is {@link Commands.runBackground}.
+   * @throws {CommandExecutionError} when the agent could not run it (e.g. it timed out).
+   */
+  run(command: string, options?: CommandOptions): Promise<CommandResult>;
+  /** Starts a command in the background; the result's `process_id` names it. */
+  runBackground(command: string, options?: Omit<CommandOptions, 'background'>): Promise<CommandResult>;
+  /** `Commands { sandboxId: '…' }`. */
+  toString(): string;
+  toJSON(): { sandboxId: string };
+}
+
+/**
+ * The sandbox's environment variables: {@link Sandbox.env}. Writes use the agent's own verbs
+ * (merge for `set`/`update`/`delete`, replace for `setAll`, delete for `clear`), never a
+ * read-modify-write (which, in the official SDK, races with other writers and can write masked
+ * values back over secrets). Values are never printed.
+ */
+export declare class EnvironmentVariables {
+  private constructor();
+  /** Every variable, as `{ NAME: value }`. */
+  getAll(): Promise<Record<string, string>>;
+  /** One variable's value, or `undefined` when it is not set. */
+  get(key: string): Promise<string | undefined>;
+  /** Sets one variable, keeping the others. */
+  set(key: string, value: string): Promise<void>;
+  /** Sets these variables, keeping the others. */
+  update(vars: Record<string, string>): Promise<void>;
+  /** Replaces every variable with these. */
+  setAll(vars: Record<string, string>): Promise<void>;
+  /** Deletes one variable, leaving the others untouched. */
+  delete(key: string): Promise<void>;
+  /** Deletes every variable. */
+  clear(): Promise<void>;
+  /** `EnvironmentVariables { sandboxId: '…' }` (never a value). */
+  toString(): string;
+  toJSON(): { sandboxId: string };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Sandbox
 
 declare global {
@@ -330,6 +667,30 @@ export declare class Sandbox {
    * @throws {InvalidArgumentError} for a negative or non-finite threshold (nothing is sent).
    */
   getExpiryInfo(thresholdSeconds?: number): Promise<ExpiryInfo>;
+  /**
+   * Runs code and waits for it (never sent twice: a connection lost after sending is a
+   * {@link NetworkError}, not a second run). An exception in the code is `success: false`,
+   * not a thrown error.
+   * @throws {CodeExecutionError} with `code === 'execution_timeout'` when `timeout` passed.
+   * @throws {InvalidArgumentError} for an empty language or a timeout that is not a positive
+   *   number (nothing is sent).
+   */
+  runCode(code: string, options?: RunCodeOptions): Promise<ExecutionResult>;
+  /** Starts code in the background and returns at once. */
+  runCodeBackground(code: string, options?: RunCodeBackgroundOptions): Promise<BackgroundExecution>;
+  /** The background executions. */
+  listProcesses(): Promise<ProcessInfo[]>;
+  /** Kills a background execution by its `process_id`. */
+  killProcess(processId: string): Promise<void>;
+  /**
+   * The sandbox's files. Synchronous and usable on every Sandbox, including those from
+   * `list()` and `iter()` (the official SDK throws until an async call happened).
+   */
+  get files(): Files;
+  /** Shell commands in the sandbox (usable on every Sandbox). */
+  get commands(): Commands;
+  /** The sandbox's environment variables (usable on every Sandbox). */
+  get env(): EnvironmentVariables;
   /**
    * What `await using` calls at the end of the block: kills the sandbox if {@link Sandbox.create}
    * made it (one already gone counts as done) and leaves one from `connect`, `list` or `iter`

@@ -5,8 +5,10 @@
 //
 // Everything with logic (configuration, key validation, HTTP, retries, error mapping) is in
 // the Rust core behind `./native.js`; this file gives it the official SDK's shape: the
-// `Sandbox` class and the error classes.
+// `Sandbox` class, its `files`, `commands` and `env` resources, the result classes and the
+// error classes.
 
+const { Buffer } = require('node:buffer');
 const util = require('node:util');
 const native = require('./native.js');
 
@@ -274,6 +276,442 @@ async function call(invoke) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The data plane: results, and the `files`, `commands` and `env` resources
+
+/**
+ * Adds read-only camelCase aliases to a plain snake_case result (not enumerable, so
+ * `JSON.stringify` and `util.inspect` show the official raw object only).
+ */
+function withAliases(object, aliases) {
+  for (const [alias, field] of Object.entries(aliases)) {
+    Object.defineProperty(object, alias, {
+      get() {
+        return this[field];
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  return object;
+}
+
+/** Prints as `<n chars>`: how much text there is, never the text. */
+function sized(text) {
+  const pairs = typeof text === 'string' ? (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0) : 0;
+  const count = typeof text === 'string' ? text.length - pairs : 0;
+  return { [util.inspect.custom]: () => `<${count} chars>` };
+}
+
+/** `Name { field: value, ..., stdout: <n chars>, stderr: <n chars> }` (output never shown). */
+function summary(name, fields, depth, options, inspect) {
+  if (depth < 0) return options.stylize(`[${name}]`, 'special');
+  const shown = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  return `${name} ${inspect(shown, { ...options, breakLength: Infinity })}`;
+}
+
+const BACKGROUND_ALIASES = {
+  processId: 'process_id',
+  executionId: 'execution_id',
+  startTime: 'start_time',
+};
+const PROCESS_ALIASES = { ...BACKGROUND_ALIASES, endTime: 'end_time', exitCode: 'exit_code' };
+
+/** `ExecutionResult`'s top-level fields for the rich outputs of each MIME type. */
+const RICH_FIELDS = {
+  'image/png': 'png',
+  'image/svg+xml': 'svg',
+  'text/html': 'html',
+  'text/markdown': 'markdown',
+  'application/json': 'jsonOutput',
+  'text/plain': 'result',
+};
+
+/**
+ * What `sandbox.runCode()` returns, in the official SDK's shape: snake_case fields
+ * (`exit_code`, `execution_time`), the rich outputs both as `richOutputs` (`{ type, data }`,
+ * MIME type and content) and as `png`, `svg`, `html`, `markdown`, `jsonOutput`, `result`, and
+ * camelCase getters. An exception in the code is `success: false`, not a thrown error.
+ */
+class ExecutionResult {
+  /** Not public: `sandbox.runCode()` makes these. */
+  constructor(raw) {
+    this.success = raw.success;
+    this.stdout = raw.stdout;
+    this.stderr = raw.stderr;
+    this.exit_code = raw.exitCode;
+    this.execution_time = raw.executionTime;
+    this.timestamp = raw.timestamp;
+    this.language = raw.language;
+    this.richOutputs = raw.richOutputs.map((output) => ({ type: output.mimeType, data: output.data }));
+    for (const field of Object.values(RICH_FIELDS)) this[field] = undefined;
+    for (const output of this.richOutputs) {
+      const field = RICH_FIELDS[output.type];
+      if (field !== undefined && this[field] === undefined) this[field] = output.data;
+    }
+  }
+
+  /** `exit_code`. */
+  get exitCode() {
+    return this.exit_code;
+  }
+
+  /** `execution_time`, in seconds. */
+  get executionTime() {
+    return this.execution_time;
+  }
+
+  /** How many rich outputs there are. */
+  get richCount() {
+    return this.richOutputs.length;
+  }
+
+  /** `!success`. */
+  get failed() {
+    return !this.success;
+  }
+
+  /** Whether there is any rich output. */
+  get hasRichOutput() {
+    return this.richOutputs.length > 0;
+  }
+
+  /** The outcome and how much output there is, never the output itself. */
+  #summary() {
+    return {
+      success: this.success,
+      exit_code: this.exit_code,
+      language: this.language,
+      execution_time: this.execution_time,
+      stdout: sized(this.stdout),
+      stderr: sized(this.stderr),
+      richOutputs: this.richOutputs.map((output) => output.type),
+    };
+  }
+
+  toString() {
+    return summary('ExecutionResult', this.#summary(), 0, { stylize: (text) => text }, util.inspect);
+  }
+
+  [util.inspect.custom](depth, options, inspect) {
+    return summary('ExecutionResult', this.#summary(), depth, options, inspect);
+  }
+}
+
+/**
+ * What a command did: the official raw `CommandResponse` fields (snake_case), plus camelCase
+ * getters. For a background command `process_id` is set and the output is empty.
+ */
+class CommandResult {
+  /** Not public: `sandbox.commands.run()` makes these. */
+  constructor(raw) {
+    this.stdout = raw.stdout;
+    this.stderr = raw.stderr;
+    this.exit_code = raw.exit_code;
+    this.execution_time = raw.execution_time;
+    this.success = raw.success;
+    this.command = raw.command;
+    this.pid = raw.pid;
+    this.process_id = raw.process_id;
+  }
+
+  /** `exit_code`. */
+  get exitCode() {
+    return this.exit_code;
+  }
+
+  /** `execution_time`, in seconds. */
+  get executionTime() {
+    return this.execution_time;
+  }
+
+  /** `process_id` (background commands). */
+  get processId() {
+    return this.process_id;
+  }
+
+  /** The outcome and how much output there is, never the output or the command line. */
+  #summary() {
+    return {
+      success: this.success,
+      exit_code: this.exit_code,
+      execution_time: this.execution_time,
+      pid: this.pid,
+      process_id: this.process_id,
+      stdout: sized(this.stdout),
+      stderr: sized(this.stderr),
+    };
+  }
+
+  toString() {
+    return summary('CommandResult', this.#summary(), 0, { stylize: (text) => text }, util.inspect);
+  }
+
+  [util.inspect.custom](depth, options, inspect) {
+    return summary('CommandResult', this.#summary(), depth, options, inspect);
+  }
+}
+
+/**
+ * One directory entry. `isDirectory` and `modifiedTime` are the agent's names; `isDir` and
+ * `modified` are the official SDK's (which read fields the agent no longer sends).
+ */
+class FileInfo {
+  /** Not public: `sandbox.files.list()` makes these. */
+  constructor(raw) {
+    this.name = raw.name;
+    this.path = raw.path;
+    this.size = raw.size;
+    this.isDirectory = raw.isDirectory;
+    this.modifiedTime = raw.modifiedTime;
+    this.permissions = raw.permissions;
+  }
+
+  /** `isDirectory` (the official SDK's name). */
+  get isDir() {
+    return this.isDirectory;
+  }
+
+  /** `modifiedTime`, the string the agent sent (the official SDK's name). */
+  get modified() {
+    return this.modifiedTime;
+  }
+
+  /** Not a directory. */
+  get isFile() {
+    return this.isDirectory === false;
+  }
+}
+
+const RESOURCE = Symbol('Sandbox resource');
+
+/** What printing a resource shows: its class and the sandbox id, never contents or values. */
+class SandboxResource {
+  #sandboxId;
+
+  constructor(token, handle) {
+    if (token !== RESOURCE) {
+      throw new TypeError(
+        `${new.target.name} has no public constructor: use sandbox.files, sandbox.commands or sandbox.env.`,
+      );
+    }
+    this.#sandboxId = handle.sandboxId;
+  }
+
+  toString() {
+    return `${this.constructor.name} { sandboxId: '${this.#sandboxId}' }`;
+  }
+
+  toJSON() {
+    return { sandboxId: this.#sandboxId };
+  }
+
+  [util.inspect.custom](depth, options, inspect) {
+    if (depth < 0) return options.stylize(`[${this.constructor.name}]`, 'special');
+    return `${this.constructor.name} ${inspect({ sandboxId: this.#sandboxId }, options)}`;
+  }
+}
+
+/** Bytes as a Buffer over the same memory (no copy), or `undefined` for anything else. */
+function asBuffer(content) {
+  if (Buffer.isBuffer(content)) return content;
+  if (ArrayBuffer.isView(content)) return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  if (content instanceof ArrayBuffer || content instanceof SharedArrayBuffer) return Buffer.from(content);
+  return undefined;
+}
+
+/** The file mode from `write`'s third argument: `{ mode }`, or a mode string. */
+function writeMode(options) {
+  if (options == null) return undefined;
+  if (typeof options === 'string') return options;
+  if (options.overwrite === false) {
+    throw new InvalidArgumentError(
+      'overwrite: false is not supported: a write always replaces an existing file. ' +
+        'Check with files.exists(path) first.',
+      { code: 'invalid_argument' },
+    );
+  }
+  return options.mode;
+}
+
+/**
+ * The sandbox's files: `sandbox.files`. Text and bytes take separate, byte-exact paths: bytes
+ * are sent as base64 and read back raw, so no content is ever guessed to be base64.
+ */
+class Files extends SandboxResource {
+  #native;
+
+  /** Not public: use `sandbox.files`. */
+  constructor(token, handle) {
+    super(token, handle);
+    this.#native = handle;
+  }
+
+  /** A text file's contents (`GET /files/read`). */
+  async read(path) {
+    return call(() => this.#native.filesRead(path));
+  }
+
+  /** A file's exact bytes, as a Buffer (`GET /files/download`). */
+  async readBytes(path) {
+    return call(() => this.#native.filesReadBytes(path));
+  }
+
+  /**
+   * Writes a file, creating its parent directories: a string as text, a Buffer / typed array /
+   * ArrayBuffer as exact bytes. `options` is `{ mode }` (default `'0644'`) or the mode itself.
+   */
+  async write(path, content, options) {
+    return call(() => {
+      const mode = writeMode(options);
+      if (typeof content === 'string') return this.#native.filesWrite(path, content, mode);
+      const bytes = asBuffer(content);
+      if (bytes === undefined) {
+        throw new InvalidArgumentError(
+          `files.write() takes a string or bytes (Buffer, Uint8Array, ArrayBuffer), not ${describeType(content)}.`,
+          { code: 'invalid_argument' },
+        );
+      }
+      return this.#native.filesWriteBytes(path, bytes, mode);
+    });
+  }
+
+  /** Writes exact bytes (a Buffer, typed array or ArrayBuffer). */
+  async writeBytes(path, content, options) {
+    return call(() => {
+      const mode = writeMode(options);
+      const bytes = asBuffer(content);
+      if (bytes === undefined) {
+        throw new InvalidArgumentError(
+          `files.writeBytes() takes a Buffer, Uint8Array or ArrayBuffer, not ${describeType(content)}.`,
+          { code: 'invalid_argument' },
+        );
+      }
+      return this.#native.filesWriteBytes(path, bytes, mode);
+    });
+  }
+
+  /** A directory's entries (`GET /files/list`; default `/workspace`). */
+  async list(path) {
+    const entries = await call(() => this.#native.filesList(path));
+    return entries.map((entry) => new FileInfo(entry));
+  }
+
+  /** Whether a path exists. A failure (authentication, network, ...) is thrown, not `false`. */
+  async exists(path) {
+    return call(() => this.#native.filesExists(path));
+  }
+
+  /** Removes a file, or a directory and everything in it. */
+  async remove(path) {
+    await call(() => this.#native.filesRemove(path));
+  }
+
+  /** Creates a directory and its parents. */
+  async mkdir(path) {
+    await call(() => this.#native.filesMkdir(path));
+  }
+
+  /** Uploads the local file `localPath` to `remotePath` in the sandbox. */
+  async upload(localPath, remotePath) {
+    await call(() => this.#native.filesUpload(localPath, remotePath));
+  }
+
+  /**
+   * `download(remotePath)`: the file's bytes as a Buffer (the official JavaScript SDK).
+   * `download(remotePath, localPath)`: writes them to the local file instead (the Python SDK),
+   * replacing it only once every byte arrived, and returns nothing.
+   */
+  async download(remotePath, localPath) {
+    if (localPath == null) return call(() => this.#native.filesReadBytes(remotePath));
+    await call(() => this.#native.filesDownloadTo(remotePath, localPath));
+    return undefined;
+  }
+}
+
+/** Shell commands in the sandbox: `sandbox.commands`. Each runs as `bash -c <command>`. */
+class Commands extends SandboxResource {
+  #native;
+
+  /** Not public: use `sandbox.commands`. */
+  constructor(token, handle) {
+    super(token, handle);
+    this.#native = handle;
+  }
+
+  /**
+   * Runs a command and waits for it (`{ timeout = 120, env, workingDir = '/workspace' }`);
+   * with `background: true`, starts it like {@link Commands#runBackground}. A non-zero exit is
+   * `success: false`, not a thrown error.
+   */
+  async run(command, options) {
+    if (options != null && options.background) return this.runBackground(command, options);
+    return new CommandResult(await call(() => this.#native.runCommand(command, options)));
+  }
+
+  /** Starts a command in the background; the result's `process_id` names it. */
+  async runBackground(command, options) {
+    return new CommandResult(await call(() => this.#native.runCommandBackground(command, options)));
+  }
+}
+
+/**
+ * The sandbox's environment variables: `sandbox.env`. Writes use the agent's own verbs (a merge
+ * for `set`/`update`/`delete`, a replace for `setAll`, a delete for `clear`), never a
+ * read-modify-write. Values are never printed.
+ */
+class EnvironmentVariables extends SandboxResource {
+  #native;
+
+  /** Not public: use `sandbox.env`. */
+  constructor(token, handle) {
+    super(token, handle);
+    this.#native = handle;
+  }
+
+  /** Every variable, as `{ NAME: value }`. */
+  async getAll() {
+    return call(() => this.#native.envGetAll());
+  }
+
+  /** One variable's value, or `undefined` when it is not set. */
+  async get(key) {
+    return (await call(() => this.#native.envGet(key))) ?? undefined;
+  }
+
+  /** Sets one variable, keeping the others. */
+  async set(key, value) {
+    await call(() => this.#native.envSet(key, value));
+  }
+
+  /** Sets these variables, keeping the others. */
+  async update(vars) {
+    await call(() => this.#native.envUpdate(vars));
+  }
+
+  /** Replaces every variable with these. */
+  async setAll(vars) {
+    await call(() => this.#native.envSetAll(vars));
+  }
+
+  /** Deletes one variable, leaving the others untouched. */
+  async delete(key) {
+    await call(() => this.#native.envDelete(key));
+  }
+
+  /** Deletes every variable. */
+  async clear() {
+    await call(() => this.#native.envClear());
+  }
+}
+
+/** `a string`, `null`, `an object`, ... for messages (never the value itself). */
+function describeType(value) {
+  if (value === null) return 'null';
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
 /**
  * A HopX sandbox: an isolated cloud VM. Get one with `await Sandbox.create({ template })`,
  * `Sandbox.connect(id)`, `Sandbox.list()` or `Sandbox.iter()`.
@@ -284,6 +722,9 @@ async function call(invoke) {
  */
 class Sandbox {
   #native;
+  #files;
+  #commands;
+  #env;
 
   /** Not public: use `Sandbox.create()`, `Sandbox.connect()`, `Sandbox.list()` or `Sandbox.iter()`. */
   constructor(token, handle) {
@@ -407,6 +848,56 @@ class Sandbox {
     return call(() => this.#native.getExpiryInfo(thresholdSeconds));
   }
 
+  // -------------------------------------------------------------------------------------------
+  // The data plane (the sandbox's agent). Tokens are refreshed by the SDK, once for concurrent
+  // calls; an execution or command is never sent twice.
+
+  /**
+   * Runs code and waits for it: `{ language = 'python', timeout = 120 (seconds), env,
+   * workingDir = '/workspace' }`. An exception in the code is `success: false`, not a thrown
+   * error; passing `timeout` is a `CodeExecutionError` with code `execution_timeout`.
+   */
+  async runCode(code, options) {
+    return new ExecutionResult(await call(() => this.#native.runCode(code, options)));
+  }
+
+  /**
+   * Starts code in the background and returns at once: `{ language = 'python', timeout = 300,
+   * env, name }`. Resolves to `{ process_id, execution_id, status, name, start_time }`.
+   */
+  async runCodeBackground(code, options) {
+    return withAliases(await call(() => this.#native.runCodeBackground(code, options)), BACKGROUND_ALIASES);
+  }
+
+  /** The background executions, as the agent lists them (snake_case, as the official SDK). */
+  async listProcesses() {
+    const processes = await call(() => this.#native.listProcesses());
+    return processes.map((process) => withAliases(process, PROCESS_ALIASES));
+  }
+
+  /** Kills a background execution by its `process_id`. */
+  async killProcess(processId) {
+    await call(() => this.#native.killProcess(processId));
+  }
+
+  /** The sandbox's files. Works on every Sandbox (from create, connect, list or iter). */
+  get files() {
+    this.#files ??= new Files(RESOURCE, this.#native);
+    return this.#files;
+  }
+
+  /** Shell commands in the sandbox. Works on every Sandbox. */
+  get commands() {
+    this.#commands ??= new Commands(RESOURCE, this.#native);
+    return this.#commands;
+  }
+
+  /** The sandbox's environment variables. Works on every Sandbox. */
+  get env() {
+    this.#env ??= new EnvironmentVariables(RESOURCE, this.#native);
+    return this.#env;
+  }
+
   /**
    * `await using sandbox = await Sandbox.create(...)`: kills the sandbox at the end of the
    * block if `create` made it (one already gone counts as done); a sandbox from `connect`,
@@ -442,6 +933,12 @@ class Sandbox {
 
 module.exports = {
   Sandbox,
+  Files,
+  Commands,
+  EnvironmentVariables,
+  ExecutionResult,
+  CommandResult,
+  FileInfo,
   version: native.version,
   ...ERROR_CLASSES,
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: builds what is needed, starts `hopx-local` on a free
-# loopback port with a generated key, then lists templates and creates a sandbox from Python
-# (examples/quickstart.py) and from Node (examples/quickstart.mjs).
+# loopback port with a generated key, then, from Python (examples/quickstart.py) and from Node
+# (examples/quickstart.mjs): lists templates, creates a sandbox, runs code in it (under
+# bubblewrap) and round-trips a file.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -24,4 +25,4 @@ step "Python: examples/quickstart.py"
 step "Node: examples/quickstart.mjs"
 node examples/quickstart.mjs
 
-step "done: templates listed and sandboxes created from Python and Node"
+step "done: templates listed, sandboxes created, code run and files round-tripped from Python and Node"

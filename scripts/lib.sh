@@ -20,8 +20,9 @@ ensure_bubblewrap() {
   command -v bwrap >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     step "installing bubblewrap (apt)"
-    # Not fatal: nothing runs code in a sandbox yet, and a machine without apt access can
-    # still run every other test.
+    # Not fatal: without bwrap hopx-local serves everything but code execution (it answers
+    # SANDBOX_UNAVAILABLE, and the tests that run code say SKIPPED), so a machine without apt
+    # access still runs every other test.
     if ! { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }; then
       echo "warning: could not install bubblewrap with apt; local sandboxes will not be able to run code" >&2
     fi

@@ -8,22 +8,40 @@ A drop-in replacement for the official ``hopx-ai`` package, with a Rust core::
         print(template.name, template.language)
     with Sandbox.create(template="code-interpreter") as sandbox:  # killed when the block ends
         print(sandbox.get_info().status)
+        result = sandbox.run_code("print(6 * 7)")
+        print(result.stdout, result.success)
+        sandbox.files.write("/workspace/data.txt", "hello")
+        print(sandbox.commands.run("wc -c data.txt").stdout)
+        sandbox.env.set("MODE", "test")
     for sandbox in Sandbox.iter(status="running"):  # every page, fetched as needed
         print(sandbox.sandbox_id)
 
 ``AsyncSandbox`` has the same methods as coroutines (``async with AsyncSandbox.create(...)
-as sandbox:``, ``async for sandbox in AsyncSandbox.iter():``). Only a sandbox made by
-``create()`` is killed at the end of a ``with`` block; one from ``connect()``, ``list()``,
-``iter()`` or ``Sandbox(sandbox_id)`` is left running. The API key comes from ``api_key=``,
+as sandbox:``, ``async for sandbox in AsyncSandbox.iter():``,
+``await sandbox.files.read(...)``). Only a sandbox made by ``create()`` is killed at the end
+of a ``with`` block; one from ``connect()``, ``list()``, ``iter()`` or
+``Sandbox(sandbox_id)`` is left running. The API key comes from ``api_key=``,
 else ``HOPX_API_KEY``, else the nearest ``.env`` file, else ``~/.hopx/config.toml``
 (see the README for its format). Errors are in :mod:`hopx_ai.errors`.
 """
 
 from . import _native
 from ._native import (
+    AsyncCommands,
+    AsyncEnvironmentVariables,
+    AsyncFiles,
     AsyncSandbox,
+    BackgroundExecution,
+    CommandResult,
+    Commands,
+    EnvironmentVariables,
+    ExecutionResult,
     ExpiryInfo,
+    FileInfo,
+    Files,
+    ProcessInfo,
     Resources,
+    RichOutput,
     Sandbox,
     SandboxInfo,
     SandboxTemplate,
@@ -43,5 +61,17 @@ __all__ = [
     "TemplateResources",
     "Resources",
     "ExpiryInfo",
+    "ExecutionResult",
+    "RichOutput",
+    "CommandResult",
+    "FileInfo",
+    "BackgroundExecution",
+    "ProcessInfo",
+    "Files",
+    "Commands",
+    "EnvironmentVariables",
+    "AsyncFiles",
+    "AsyncCommands",
+    "AsyncEnvironmentVariables",
 ]
 __all__ += errors.__all__

@@ -2,28 +2,51 @@
 
 import builtins
 import datetime
+import os
 from types import TracebackType
-from typing import Any, Dict, Generator, List, Optional, Type, Union, final
+from typing import Any, Dict, Generator, List, Optional, Type, TypeVar, Union, final, overload
 
 __all__ = [
+    "AsyncCommands",
+    "AsyncEnvironmentVariables",
+    "AsyncFiles",
     "AsyncSandbox",
     "_AsyncSandboxContextManager",
     "AsyncSandboxIterator",
+    "BackgroundExecution",
+    "CommandResult",
+    "Commands",
+    "EnvironmentVariables",
+    "ExecutionResult",
     "ExpiryInfo",
+    "FileInfo",
+    "Files",
+    "ProcessInfo",
     "Resources",
+    "RichOutput",
     "SandboxInfo",
     "SandboxTemplate",
     "TemplateResources",
     "Sandbox",
     "SandboxIterator",
     "_error_classes",
+    "run_cli",
     "__version__",
 ]
 
 __version__: str
 
+_T = TypeVar("_T")
+_FileContent = Union[str, bytes, bytearray, memoryview]
+_Bytes = Union[bytes, bytearray, memoryview]
+_LocalPath = Union[str, "os.PathLike[str]"]
+
 def _error_classes() -> Dict[str, str]:
     """``{error code: exception class name}`` for every code the core can raise."""
+
+def run_cli(argv: List[str]) -> int:
+    """Runs the ``hopx`` command line (``argv[0]`` is the program name) on the real stdin,
+    stdout and stderr, and returns its exit status."""
 
 @final
 class Resources:
@@ -177,6 +200,337 @@ class ExpiryInfo:
     def to_dict(self) -> Dict[str, object]:
         """The attributes as a dict."""
     def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class RichOutput:
+    """One rich output of an execution: a plot, an HTML table, a JSON value..."""
+
+    @property
+    def type(self) -> str:
+        """The MIME type: ``image/png``, ``image/svg+xml``, ``text/html``, ``text/markdown``,
+        ``application/json``, ``application/vnd.dataframe+json`` or ``text/plain``."""
+    @property
+    def data(self) -> Any:
+        """The content as sent: base64 text for PNG, text for SVG/HTML/Markdown/plain text,
+        the decoded JSON value for JSON and dataframes."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The attributes as a dict."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class ExecutionResult:
+    """What ``run_code()`` returned. An exception in the code is ``success=False`` with the
+    traceback in ``stderr``, not an error. ``repr()`` shows sizes, never the output."""
+
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def execution_time(self) -> Optional[float]:
+        """Seconds it ran, as the agent measured (``None`` when it did not say)."""
+    @property
+    def success(self) -> bool: ...
+    @property
+    def language(self) -> Optional[str]: ...
+    @property
+    def timestamp(self) -> Optional[str]: ...
+    @property
+    def rich_outputs(self) -> List[RichOutput]:
+        """Every rich output, in the order PNG, SVG, HTML, Markdown, JSON, dataframe,
+        result."""
+    @property
+    def rich_count(self) -> int:
+        """How many rich outputs there are."""
+    @property
+    def has_rich_output(self) -> bool:
+        """Whether there is any rich output."""
+    @property
+    def png(self) -> Optional[str]:
+        """The PNG image (base64 text), if the code produced one."""
+    @property
+    def svg(self) -> Optional[str]:
+        """The SVG image, if any."""
+    @property
+    def html(self) -> Optional[str]:
+        """The HTML output, if any."""
+    @property
+    def markdown(self) -> Optional[str]:
+        """The Markdown output, if any."""
+    @property
+    def json_output(self) -> Any:
+        """The JSON output (decoded), if any."""
+    @property
+    def result(self) -> Optional[str]:
+        """The value of the last expression, when it differs from stdout."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The attributes as a dict (``rich_outputs`` as dicts too)."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class CommandResult:
+    """What ``commands.run()`` returned. A non-zero exit is ``success=False``, not an error.
+    For ``background=True``, ``process_id`` names the running command and the output is
+    empty. ``repr()`` shows sizes, never the output."""
+
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def execution_time(self) -> Optional[float]: ...
+    @property
+    def success(self) -> bool: ...
+    @property
+    def command(self) -> Optional[str]: ...
+    @property
+    def pid(self) -> Optional[int]: ...
+    @property
+    def process_id(self) -> Optional[str]:
+        """For a background command: the id to list or kill it by."""
+    @property
+    def is_success(self) -> bool:
+        """Whether the exit code is 0."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The attributes as a dict."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class FileInfo:
+    """One entry of ``files.list()``. Attributes the agent did not send are ``None``."""
+
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def path(self) -> Optional[str]: ...
+    @property
+    def size(self) -> Optional[int]: ...
+    @property
+    def is_directory(self) -> Optional[bool]: ...
+    @property
+    def modified_time(self) -> Optional[str]: ...
+    @property
+    def permissions(self) -> Optional[str]: ...
+    @property
+    def is_file(self) -> bool:
+        """True when the agent said it is not a directory."""
+    @property
+    def is_dir(self) -> bool:
+        """True when the agent said it is a directory."""
+    @property
+    def size_kb(self) -> Optional[float]:
+        """The size in KiB (``None`` when unknown)."""
+    @property
+    def size_mb(self) -> Optional[float]:
+        """The size in MiB (``None`` when unknown)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The attributes as a dict."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class BackgroundExecution:
+    """What ``run_code_background()`` returned. Also readable as a dict
+    (``result["process_id"]``, ``result.get("status")``)."""
+
+    @property
+    def process_id(self) -> str:
+        """The id to find it by in ``list_processes()`` and kill it with ``kill_process()``."""
+    @property
+    def execution_id(self) -> Optional[str]: ...
+    @property
+    def status(self) -> Optional[str]: ...
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def start_time(self) -> Optional[str]: ...
+    def to_dict(self) -> Dict[str, Optional[str]]:
+        """The attributes as a dict."""
+    def __getitem__(self, key: str, /) -> Any:
+        """An attribute by name; ``KeyError`` for any other key."""
+    def get(self, key: str, default: Any = None) -> Any:
+        """An attribute by name, or ``default`` for any other key."""
+    def __contains__(self, key: object, /) -> bool:
+        """Whether ``key`` is one of the attribute names."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class ProcessInfo:
+    """A background execution, from ``list_processes()``. Attributes the agent did not send
+    are ``None``. Also readable as a dict (``p["status"]``, ``p.get("name")``)."""
+
+    @property
+    def process_id(self) -> Optional[str]: ...
+    @property
+    def execution_id(self) -> Optional[str]: ...
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def status(self) -> Optional[str]:
+        """``running``, ``completed``, ``failed`` or ``killed``."""
+    @property
+    def language(self) -> Optional[str]: ...
+    @property
+    def start_time(self) -> Optional[str]: ...
+    @property
+    def end_time(self) -> Optional[str]: ...
+    @property
+    def exit_code(self) -> Optional[int]: ...
+    @property
+    def duration(self) -> Optional[float]: ...
+    @property
+    def pid(self) -> Optional[int]: ...
+    def to_dict(self) -> Dict[str, Any]:
+        """The attributes as a dict."""
+    def __getitem__(self, key: str, /) -> Any:
+        """An attribute by name; ``KeyError`` for any other key."""
+    def get(self, key: str, default: Any = None) -> Any:
+        """An attribute by name, or ``default`` for any other key."""
+    def __contains__(self, key: object, /) -> bool:
+        """Whether ``key`` is one of the attribute names."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Files:
+    """The sandbox's files (``sandbox.files``). ``read``/``write`` for text,
+    ``read_bytes``/``write_bytes`` for exact bytes: no content is ever guessed to be base64.
+    Every method blocks (without the GIL) until the agent answers."""
+
+    def read(self, path: str) -> str:
+        """A text file's contents; a missing file raises ``FileNotFoundError``."""
+    def read_bytes(self, path: str) -> bytes:
+        """A file's exact bytes."""
+    def write(self, path: str, content: _FileContent, mode: Optional[str] = None) -> None:
+        """Writes a file (text, or bytes written exactly), creating parent directories.
+        ``mode`` defaults to ``"0644"``."""
+    def write_bytes(self, path: str, content: _Bytes, mode: Optional[str] = None) -> None:
+        """Writes exact bytes, creating parent directories. ``mode`` defaults to ``"0644"``."""
+    def list(self, path: Optional[str] = None) -> List[FileInfo]:
+        """The entries of a directory (default ``/workspace``)."""
+    def exists(self, path: str) -> bool:
+        """Whether a file or directory exists. A failure to ask raises; never False."""
+    def remove(self, path: str) -> None:
+        """Removes a file, or a directory with everything in it."""
+    def mkdir(self, path: str) -> None:
+        """Creates a directory and its parents."""
+    def upload(self, local_path: _LocalPath, remote_path: str) -> None:
+        """Uploads a local file to ``remote_path``."""
+    def download(self, remote_path: str, local_path: _LocalPath) -> None:
+        """Downloads ``remote_path`` into a local file, exactly (replaced only once every byte
+        arrived)."""
+
+@final
+class Commands:
+    """Shell commands in the sandbox (``sandbox.commands``), run as ``bash -c``."""
+
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: Optional[float] = None,
+        timeout_seconds: Optional[float] = None,
+        background: bool = False,
+        env: Optional[Dict[str, str]] = None,
+        working_dir: Optional[str] = None,
+    ) -> CommandResult:
+        """Runs a shell command and waits for it (never sent twice). ``timeout`` or its alias
+        ``timeout_seconds`` (seconds, default 120) kills it; ``env`` adds variables;
+        ``working_dir`` defaults to ``/workspace``. ``background=True`` returns at once with
+        ``process_id`` set."""
+
+@final
+class EnvironmentVariables:
+    """The sandbox's environment variables (``sandbox.env``). Values are never printed."""
+
+    def get_all(self) -> Dict[str, str]:
+        """Every variable."""
+    @overload
+    def get(self, key: str, default: None = None) -> Optional[str]: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: _T) -> Union[str, _T]:
+        """One variable's value, or ``default`` when it is not set."""
+    def set(self, key: str, value: str) -> None:
+        """Sets one variable, keeping the others."""
+    def update(self, env_vars: Dict[str, str]) -> None:
+        """Sets these variables, keeping the others (merge)."""
+    def set_all(self, env_vars: Dict[str, str]) -> None:
+        """Replaces every variable with these."""
+    def delete(self, key: str) -> None:
+        """Deletes one variable, leaving the others untouched."""
+    def clear(self) -> None:
+        """Deletes every variable."""
+
+@final
+class AsyncFiles:
+    """The sandbox's files (``sandbox.files`` of an ``AsyncSandbox``): the methods of
+    ``Files``, as coroutines."""
+
+    async def read(self, path: str) -> str:
+        """A text file's contents (coroutine)."""
+    async def read_bytes(self, path: str) -> bytes:
+        """A file's exact bytes (coroutine)."""
+    async def write(self, path: str, content: _FileContent, mode: Optional[str] = None) -> None:
+        """Writes a file, text or exact bytes (coroutine)."""
+    async def write_bytes(self, path: str, content: _Bytes, mode: Optional[str] = None) -> None:
+        """Writes exact bytes (coroutine)."""
+    async def list(self, path: Optional[str] = None) -> List[FileInfo]:
+        """The entries of a directory (coroutine; default ``/workspace``)."""
+    async def exists(self, path: str) -> bool:
+        """Whether a file or directory exists (coroutine). A failure to ask raises."""
+    async def remove(self, path: str) -> None:
+        """Removes a file or a directory tree (coroutine)."""
+    async def mkdir(self, path: str) -> None:
+        """Creates a directory and its parents (coroutine)."""
+    async def upload(self, local_path: _LocalPath, remote_path: str) -> None:
+        """Uploads a local file (coroutine)."""
+    async def download(self, remote_path: str, local_path: _LocalPath) -> None:
+        """Downloads into a local file, exactly (coroutine)."""
+
+@final
+class AsyncCommands:
+    """Shell commands in the sandbox (``sandbox.commands`` of an ``AsyncSandbox``)."""
+
+    async def run(
+        self,
+        command: str,
+        *,
+        timeout: Optional[float] = None,
+        timeout_seconds: Optional[float] = None,
+        background: bool = False,
+        env: Optional[Dict[str, str]] = None,
+        working_dir: Optional[str] = None,
+    ) -> CommandResult:
+        """Runs a shell command (coroutine); arguments and result as for ``Commands.run``."""
+
+@final
+class AsyncEnvironmentVariables:
+    """The sandbox's environment variables (``sandbox.env`` of an ``AsyncSandbox``), with
+    coroutine methods. Values are never printed."""
+
+    async def get_all(self) -> Dict[str, str]:
+        """Every variable (coroutine)."""
+    @overload
+    async def get(self, key: str, default: None = None) -> Optional[str]: ...
+    @overload
+    async def get(self, key: str, default: str) -> str: ...
+    @overload
+    async def get(self, key: str, default: _T) -> Union[str, _T]:
+        """One variable's value, or ``default`` when it is not set (coroutine)."""
+    async def set(self, key: str, value: str) -> None:
+        """Sets one variable (coroutine)."""
+    async def update(self, env_vars: Dict[str, str]) -> None:
+        """Sets these variables, keeping the others (coroutine)."""
+    async def set_all(self, env_vars: Dict[str, str]) -> None:
+        """Replaces every variable with these (coroutine)."""
+    async def delete(self, key: str) -> None:
+        """Deletes one variable (coroutine)."""
+    async def clear(self) -> None:
+        """Deletes every variable (coroutine)."""
 
 @final
 class Sandbox:
@@ -342,6 +696,51 @@ class Sandbox:
     def get_expiry_info(self, expiring_soon_threshold: Optional[float] = None) -> ExpiryInfo:
         """The sandbox's expiry from one fresh ``get_info()``; the threshold (seconds,
         default 300) decides ``is_expiring_soon``."""
+    def run_code(
+        self,
+        code: str,
+        *,
+        language: Optional[str] = None,
+        timeout: Optional[float] = None,
+        timeout_seconds: Optional[float] = None,
+        env: Optional[Dict[str, str]] = None,
+        working_dir: Optional[str] = None,
+        preflight: bool = False,
+    ) -> ExecutionResult:
+        """Runs code and waits for it (never sent twice). An exception in the code is
+        ``success=False``, not an error; running past the timeout raises
+        ``CodeExecutionError`` (code ``"execution_timeout"``). Ctrl-C interrupts the wait.
+
+        ``language``: ``"python"`` (default), ``"javascript"``, ``"bash"``... ``timeout`` or
+        its alias ``timeout_seconds`` (seconds, default 120) kills the code. ``env`` adds
+        variables for this run; ``working_dir`` defaults to ``/workspace``. ``preflight`` is
+        accepted for compatibility and changes nothing.
+        """
+    def run_code_background(
+        self,
+        code: str,
+        *,
+        language: Optional[str] = None,
+        timeout: Optional[float] = None,
+        timeout_seconds: Optional[float] = None,
+        env: Optional[Dict[str, str]] = None,
+        name: Optional[str] = None,
+    ) -> BackgroundExecution:
+        """Starts code in the background and returns at once (never sent twice); ``timeout``
+        (or ``timeout_seconds``) defaults to 300 s, ``name`` labels it."""
+    def list_processes(self) -> List[ProcessInfo]:
+        """The background executions, running or ended."""
+    def kill_process(self, process_id: str) -> None:
+        """Kills a background execution by its ``process_id``."""
+    @property
+    def files(self) -> Files:
+        """The sandbox's files."""
+    @property
+    def commands(self) -> Commands:
+        """Shell commands in the sandbox."""
+    @property
+    def env(self) -> EnvironmentVariables:
+        """The sandbox's environment variables."""
     def __enter__(self) -> "Sandbox":
         """Returns the sandbox itself."""
     def __exit__(
@@ -510,6 +909,44 @@ class AsyncSandbox:
         self, expiring_soon_threshold: Optional[float] = None
     ) -> ExpiryInfo:
         """The sandbox's expiry from one fresh ``get_info()`` (coroutine)."""
+    async def run_code(
+        self,
+        code: str,
+        *,
+        language: Optional[str] = None,
+        timeout: Optional[float] = None,
+        timeout_seconds: Optional[float] = None,
+        env: Optional[Dict[str, str]] = None,
+        working_dir: Optional[str] = None,
+        preflight: bool = False,
+    ) -> ExecutionResult:
+        """Runs code and waits for it (coroutine; never sent twice). As ``Sandbox.run_code``;
+        ``timeout`` and ``timeout_seconds`` are the same setting. Cancelling the task cancels
+        the request."""
+    async def run_code_background(
+        self,
+        code: str,
+        *,
+        language: Optional[str] = None,
+        timeout: Optional[float] = None,
+        timeout_seconds: Optional[float] = None,
+        env: Optional[Dict[str, str]] = None,
+        name: Optional[str] = None,
+    ) -> BackgroundExecution:
+        """Starts code in the background (coroutine). As ``Sandbox.run_code_background``."""
+    async def list_processes(self) -> List[ProcessInfo]:
+        """The background executions, running or ended (coroutine)."""
+    async def kill_process(self, process_id: str) -> None:
+        """Kills a background execution by its ``process_id`` (coroutine)."""
+    @property
+    def files(self) -> AsyncFiles:
+        """The sandbox's files, with coroutine methods."""
+    @property
+    def commands(self) -> AsyncCommands:
+        """Shell commands in the sandbox, with a coroutine ``run``."""
+    @property
+    def env(self) -> AsyncEnvironmentVariables:
+        """The sandbox's environment variables, with coroutine methods."""
     async def __aenter__(self) -> "AsyncSandbox":
         """Returns the sandbox itself."""
     async def __aexit__(

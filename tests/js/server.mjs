@@ -163,13 +163,26 @@ export function resetStats(url) {
  * A scripted HTTP server on the loopback interface (for answers hopx-local never gives):
  * answers every request with `respond(req, res)` and lists what it received in `requests`
  * (method, URL, headers). `close()` also drops keep-alive connections the SDK's pool holds.
+ *
+ * With `{ readBody: true }`, each request's body is read first: it is recorded as `body` (a
+ * Buffer) and passed as `respond(req, res, body)`.
  */
-export async function startFake(respond) {
+export async function startFake(respond, { readBody = false } = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method, url: req.url, headers: req.headers });
-    req.resume();
-    respond(req, res);
+    const entry = { method: req.method, url: req.url, headers: req.headers };
+    requests.push(entry);
+    if (!readBody) {
+      req.resume();
+      respond(req, res);
+      return;
+    }
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      entry.body = Buffer.concat(chunks);
+      respond(req, res, entry.body);
+    });
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -59,8 +59,9 @@ class Recorded:
 
 class LoopbackServer:
     """A tiny HTTP server on 127.0.0.1 in a thread of this process. `respond(request)` returns
-    `(status, headers, body)` (a dict or list body is sent as JSON); every request is kept in
-    `requests`. Use as a context manager: it stops (and joins its thread) on exit."""
+    `(status, headers, body)` (a dict or list body is sent as JSON), or None to close the
+    connection without answering; every request is kept in `requests`. Use as a context
+    manager: it stops (and joins its thread) on exit."""
 
     def __init__(self, respond) -> None:
         import http.server
@@ -82,7 +83,11 @@ class LoopbackServer:
                 )
                 with outer._lock:
                     outer._requests.append(request)
-                status, headers, payload = respond(request)
+                answer = respond(request)
+                if answer is None:  # drop the connection, as a crashed server would
+                    self.close_connection = True
+                    return
+                status, headers, payload = answer
                 if isinstance(payload, (dict, list)):
                     payload = json.dumps(payload).encode()
                     headers = {"Content-Type": "application/json", **headers}
@@ -120,3 +125,45 @@ class LoopbackServer:
 
     def __repr__(self) -> str:
         return f"<LoopbackServer {self.url}>"
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers; `closed` is set when the client
+    closes the connection it opened (that is, when the SDK gave up on the request)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(8)
+        self.url = "http://127.0.0.1:%d" % self._listener.getsockname()[1]
+        self.accepted = threading.Event()
+        self.closed = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self._listener.settimeout(20)
+        try:
+            connection, _ = self._listener.accept()
+        except OSError:
+            return
+        self.accepted.set()
+        connection.settimeout(20)
+        try:
+            while connection.recv(4096):  # bounded by the 20 s timeout and by EOF
+                pass
+            self.closed.set()
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "SilentServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._listener.close()
+        self._thread.join(timeout=25)

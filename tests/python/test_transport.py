@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from helpers import LoopbackServer, assert_secret_absent, random_key, secret_of
+from helpers import LoopbackServer, SilentServer, assert_secret_absent, random_key, secret_of
 
 from hopx_ai import APIError, AsyncSandbox, RateLimitError, Sandbox, errors
 
@@ -182,48 +182,6 @@ def test_async_redirect_is_not_followed():
 
 
 # --- interrupting and cancelling a call ---------------------------------------------------
-
-
-class SilentServer:
-    """Accepts connections on 127.0.0.1 and never answers; `closed` is set when the client
-    closes the connection it opened (that is, when the SDK gave up on the request)."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self._listener = socket.socket()
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(8)
-        self.url = "http://127.0.0.1:%d" % self._listener.getsockname()[1]
-        self.accepted = threading.Event()
-        self.closed = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        self._listener.settimeout(20)
-        try:
-            connection, _ = self._listener.accept()
-        except OSError:
-            return
-        self.accepted.set()
-        connection.settimeout(20)
-        try:
-            while connection.recv(4096):  # bounded by the 20 s timeout and by EOF
-                pass
-            self.closed.set()
-        except OSError:
-            pass
-        finally:
-            connection.close()
-
-    def __enter__(self) -> "SilentServer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._listener.close()
-        self._thread.join(timeout=25)
 
 
 def test_ctrl_c_interrupts_a_blocking_call(tmp_path):

@@ -21,8 +21,22 @@ import asyncio
 import datetime
 from typing import Any, Dict, Iterator, List, Optional
 
-from hopx_ai import AsyncSandbox, ExpiryInfo, Sandbox, SandboxInfo, SandboxTemplate
-from hopx_ai.errors import ConflictError, TemplateNotFoundError
+from pathlib import Path
+
+from hopx_ai import (
+    AsyncSandbox,
+    BackgroundExecution,
+    CommandResult,
+    ExecutionResult,
+    ExpiryInfo,
+    FileInfo,
+    ProcessInfo,
+    RichOutput,
+    Sandbox,
+    SandboxInfo,
+    SandboxTemplate,
+)
+from hopx_ai.errors import CodeExecutionError, ConflictError, FileNotFoundError, TemplateNotFoundError
 
 
 def blocking() -> None:
@@ -49,6 +63,59 @@ def blocking() -> None:
         suggestion: Optional[str] = error.suggested_template
     except ConflictError:
         pass
+
+
+def data_plane(sbx: Sandbox) -> None:
+    result: ExecutionResult = sbx.run_code("print(1)", timeout=30, env={"A": "1"})
+    ok: bool = result.success and result.has_rich_output
+    outputs: List[RichOutput] = result.rich_outputs
+    kind: str = outputs[0].type
+    png: Optional[str] = result.png
+    seconds: Optional[float] = result.execution_time
+    sbx.run_code("1", language="bash", timeout_seconds=5, working_dir="/tmp", preflight=True)
+    started: BackgroundExecution = sbx.run_code_background("1", name="job")
+    pid: str = started.process_id
+    same: Any = started["process_id"]
+    processes: List[ProcessInfo] = sbx.list_processes()
+    sbx.kill_process(pid)
+    command: CommandResult = sbx.commands.run("ls | wc -l", timeout=10, env={"B": "2"})
+    background_id: Optional[str] = sbx.commands.run("sleep 9", background=True).process_id
+    text: str = sbx.files.read("/workspace/a.txt")
+    data: bytes = sbx.files.read_bytes("/workspace/a.bin")
+    sbx.files.write("/workspace/a.txt", "text", mode="0600")
+    sbx.files.write("/workspace/a.bin", b"bytes")
+    sbx.files.write_bytes("/workspace/b.bin", bytearray(b"x"))
+    entries: List[FileInfo] = sbx.files.list()
+    size: Optional[float] = entries[0].size_kb
+    there: bool = sbx.files.exists("/workspace/a.txt")
+    sbx.files.upload(Path("local.txt"), "/workspace/local.txt")
+    sbx.files.download("/workspace/local.txt", "copy.txt")
+    sbx.files.mkdir("/workspace/d")
+    sbx.files.remove("/workspace/d")
+    variables: Dict[str, str] = sbx.env.get_all()
+    maybe: Optional[str] = sbx.env.get("A")
+    surely: str = sbx.env.get("A", "default")
+    sbx.env.set("A", "1")
+    sbx.env.update({"A": "1"})
+    sbx.env.set_all({"A": "1"})
+    sbx.env.delete("A")
+    sbx.env.clear()
+    try:
+        sbx.files.read("/missing")
+    except FileNotFoundError:
+        pass
+    except CodeExecutionError:
+        pass
+
+
+async def async_data_plane(sbx: AsyncSandbox) -> None:
+    result: ExecutionResult = await sbx.run_code("print(1)", timeout_seconds=30)
+    command: CommandResult = await sbx.commands.run("ls", timeout_seconds=10)
+    data: bytes = await sbx.files.read_bytes("/workspace/a.bin")
+    await sbx.files.upload("local.txt", "/workspace/local.txt")
+    maybe: Optional[str] = await sbx.env.get("A")
+    surely: str = await sbx.env.get("A", "default")
+    processes: List[ProcessInfo] = await sbx.list_processes()
 
 
 async def concurrent() -> None:
@@ -91,7 +158,8 @@ def test_wrong_use_is_caught(tmp_path):
     wrong.write_text(
         "from hopx_ai import Sandbox\n"
         "Sandbox.create('base').set_timeout('60')\n"
-        "x: int = Sandbox.list()\n",
+        "x: int = Sandbox.list()\n"
+        "y: str = Sandbox('s').files.read_bytes('/a')\n",
         encoding="utf-8",
     )
     stdout, _, status = mypy_api.run(
@@ -99,6 +167,7 @@ def test_wrong_use_is_caught(tmp_path):
     )
     assert status == 1
     assert "set_timeout" in stdout and "List[Sandbox]" in stdout.replace("list[", "List[")
+    assert '"bytes", variable has type "str"' in stdout
 
 
 def test_stubs_match_the_compiled_module(tmp_path):

@@ -1,12 +1,7 @@
 //! The built-in template catalog. A template is offered only when the host has the
-//! programs it needs on `PATH`: the local server runs code on this machine, so it
-//! must not advertise a language it cannot run.
-
-use std::{
-    env,
-    os::unix::fs::PermissionsExt,
-    path::{Path, PathBuf},
-};
+//! programs it needs where sandboxes see them (see [`for_this_host`]): the local server
+//! runs code on this machine, so it must not advertise a language it cannot run. The
+//! agent's `/health` lists the same languages.
 
 use serde_json::{Value, json};
 
@@ -198,16 +193,11 @@ pub fn builtin(has_program: impl Fn(&str) -> bool) -> Vec<Template> {
         .collect()
 }
 
-/// The catalog for this host's `PATH`.
+/// The catalog for this host: the programs sandboxed code can run, i.e. found on the
+/// sandbox's `PATH` and inside `/usr` (the only part of the host a sandbox sees), so a
+/// Python that exists only in a home directory (pyenv, ...) does not count.
 pub fn for_this_host() -> Vec<Template> {
-    let path = env::var_os("PATH").unwrap_or_default();
-    let dirs: Vec<PathBuf> = env::split_paths(&path).collect();
-    builtin(|program| dirs.iter().any(|dir| is_executable(&dir.join(program))))
-}
-
-fn is_executable(path: &Path) -> bool {
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    builtin(crate::sandbox::exec::sandbox_has_program)
 }
 
 /// Finds by name, then by id (the template build flow looks templates up by id).

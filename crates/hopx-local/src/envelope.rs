@@ -1,4 +1,6 @@
-//! Request ids and the error envelope `{"error": {message, code, request_id, details}}`.
+//! Request ids and the error envelope `{"error": {message, code, request_id, details}}`
+//! (the agent's routes, under `/agent/`, get the agent's own error body instead; see
+//! [`crate::agent::error`]).
 //!
 //! Handlers return [`ApiError`] without knowing the request id; the
 //! [`request_context`] middleware renders every failure (including axum's own
@@ -15,7 +17,10 @@ use axum::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::ids;
+use crate::{
+    agent::{self, AgentError},
+    ids,
+};
 
 /// Header carrying the request id on every response.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -114,9 +119,17 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let mut response = if let Some(error) = response.extensions().get::<ApiError>().cloned() {
         replace_body(response, &error, &request_id)
+    } else if let Some(error) = response.extensions().get::<AgentError>().cloned() {
+        agent::error::replace_body(response, &error, &request_id, &path)
     } else if is_failure(response.status()) && !is_json(&response) {
-        let error = fallback_error(response.status(), method.as_str(), &path);
-        replace_body(response, &error, &request_id)
+        if agent::is_agent_path(&path) {
+            // The agent has its own error body (the agent spec's ErrorResponse).
+            let error = agent::error::fallback(response.status(), method.as_str(), &path);
+            agent::error::replace_body(response, &error, &request_id, &path)
+        } else {
+            let error = fallback_error(response.status(), method.as_str(), &path);
+            replace_body(response, &error, &request_id)
+        }
     } else {
         response
     };

@@ -18,15 +18,23 @@
 //! 404 saying so. Plus the test hooks `GET /_local/stats`
 //! and `POST /_local/reset-stats`. State lives in memory only; where the server
 //! knowingly differs from the spec is listed in `spec/DIFFERENCES.md`.
+//!
+//! Each sandbox is real: a private root on disk and the agent of
+//! `spec/openapi_agent.json` under its `public_host` (`<base>/agent/<id>`), which runs
+//! code under bubblewrap ([`sandbox`], [`agent`]).
 
+pub mod agent;
 pub mod auth;
 mod body;
 pub mod catalog;
+pub mod cli;
 pub mod envelope;
 mod ids;
 pub mod jwt;
 pub mod lifecycle;
 mod reaper;
+pub mod sandbox;
+pub use sandbox::SandboxOptions;
 pub mod sandboxes;
 pub mod stats;
 pub mod templates;
@@ -34,6 +42,7 @@ pub mod templates;
 use std::{
     future::Future,
     net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    path::PathBuf,
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
@@ -57,6 +66,7 @@ use crate::{
     auth::KeyRing,
     envelope::{RequestId, json_response},
     jwt::JwtKeys,
+    sandbox::Host,
     sandboxes::SandboxStore,
     stats::{ConnMeta, CountingListener, Stats},
 };
@@ -80,6 +90,9 @@ pub struct ServerConfig {
     pub token_ttl: Duration,
     /// Allows binding a non-loopback address, which exposes the server to the network.
     pub allow_non_loopback: bool,
+    /// How sandboxes run code (bubblewrap, or `--unsafe-no-sandbox`) and where their
+    /// files go.
+    pub sandbox: SandboxOptions,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -90,6 +103,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("api_keys", &KeyRing::new(self.api_keys.clone()))
             .field("token_ttl", &self.token_ttl)
             .field("allow_non_loopback", &self.allow_non_loopback)
+            .field("sandbox", &self.sandbox)
             .finish()
     }
 }
@@ -103,6 +117,7 @@ impl ServerConfig {
             api_keys,
             token_ttl: Duration::from_secs(3600),
             allow_non_loopback: false,
+            sandbox: SandboxOptions::default(),
         }
     }
 }
@@ -133,6 +148,8 @@ pub enum Error {
     },
     #[error("the server stopped with an error: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot create the directory for sandboxes: {0}")]
+    SandboxDir(#[source] std::io::Error),
 }
 
 /// State shared by all handlers.
@@ -143,6 +160,8 @@ pub struct AppState {
     pub(crate) jwt: JwtKeys,
     pub(crate) stats: Arc<Stats>,
     pub(crate) base_url: String,
+    /// Where sandboxes live and how their code runs.
+    pub(crate) host: Arc<Host>,
     sandboxes: Mutex<SandboxStore>,
     /// Woken when an expiry is set, so the reaper can sleep until the earliest one.
     pub(crate) expiry_changed: Notify,
@@ -193,6 +212,7 @@ pub async fn bind(config: ServerConfig) -> Result<RunningServer, Error> {
         .local_addr()
         .map_err(|source| Error::Bind { addr, source })?;
     let base_url = format!("http://{}", reachable(local_addr));
+    let host = Host::new(&config.sandbox).map_err(Error::SandboxDir)?;
 
     let stats = Arc::new(Stats::default());
     let state = Arc::new(AppState {
@@ -201,12 +221,13 @@ pub async fn bind(config: ServerConfig) -> Result<RunningServer, Error> {
         jwt: JwtKeys::generate(config.token_ttl),
         stats: stats.clone(),
         base_url: base_url.clone(),
+        host,
         sandboxes: Mutex::new(SandboxStore::default()),
         expiry_changed: Notify::new(),
     });
     tracing::info!(
         templates = ?catalog::names(&state.catalog),
-        "template catalog (from the programs on PATH)"
+        "template catalog (from the programs sandboxes can run)"
     );
 
     let app = router(state.clone()).into_make_service_with_connect_info::<ConnMeta>();
@@ -286,6 +307,30 @@ impl RunningServer {
         self.state.jwt.verify(token)
     }
 
+    /// The directory on disk that holds sandbox `id` (its `workspace/` and `tmp/`), while
+    /// the sandbox exists.
+    pub fn sandbox_root(&self, id: &str) -> Option<PathBuf> {
+        self.state
+            .lock_sandboxes()
+            .get_by_id(id)
+            .map(|r| r.runtime.root.clone())
+    }
+
+    /// The host uid the processes of sandbox `id` run under, when sandboxes get uids of
+    /// their own (the server runs as root).
+    pub fn sandbox_uid(&self, id: &str) -> Option<u32> {
+        self.state
+            .lock_sandboxes()
+            .get_by_id(id)
+            .and_then(|r| r.runtime.uid())
+    }
+
+    /// How sandboxes run code here: `bubblewrap`, `none (--unsafe-no-sandbox)` or
+    /// `unavailable: <reason>`.
+    pub fn isolation(&self) -> String {
+        self.state.host.isolation.describe()
+    }
+
     /// Current counters (as `GET /_local/stats`), including how many sandboxes
     /// exist. Reading them does not purge expired sandboxes.
     pub fn stats(&self) -> stats::Snapshot {
@@ -315,6 +360,7 @@ impl RunningServer {
             Some(ended) => {
                 self.task = None;
                 self.stop_reaper().await;
+                self.state.kill_all_sandboxes();
                 match ended {
                     Ok(Ok(())) => Ok(()),
                     Ok(Err(e)) => Err(Error::Serve(e)),
@@ -335,6 +381,7 @@ impl RunningServer {
             task.abort();
         }
         self.stop_reaper().await;
+        self.state.kill_all_sandboxes();
         tracing::info!("hopx-local stopped");
     }
 
@@ -351,9 +398,11 @@ impl RunningServer {
 }
 
 impl Drop for RunningServer {
-    /// Signals the server and the reaper; both stop on their own shortly after.
+    /// Signals the server and the reaper (both stop on their own shortly after) and kills
+    /// every sandbox, so none of their processes or files outlive the server.
     fn drop(&mut self) {
         self.shutdown.send_replace(true);
+        self.state.kill_all_sandboxes();
     }
 }
 
@@ -397,6 +446,7 @@ fn router(state: Arc<AppState>) -> Router {
             "/v1/sandboxes/{id}/token/refresh",
             post(sandboxes::refresh_token),
         )
+        .merge(agent::router(state.clone()))
         .route("/_local/stats", get(local_stats))
         .route("/_local/reset-stats", post(local_reset_stats))
         .layer(middleware::from_fn_with_state(

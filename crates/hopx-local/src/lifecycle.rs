@@ -17,6 +17,10 @@
 //!
 //! The auto-kill clock runs in every state: a paused or stopped sandbox is still
 //! killed at `expires_at`, as its resources are held until then.
+//!
+//! The sandbox's processes follow: pausing stops them (`SIGSTOP`), resuming continues
+//! them, stopping kills them (the files stay), and the agent refuses work unless the
+//! sandbox is running.
 
 use std::sync::Arc;
 
@@ -150,6 +154,8 @@ fn transition(
         record.status = action
             .apply(from)
             .ok_or_else(|| invalid_state(id, action, from))?;
+        // Stops, continues or kills the sandbox's processes to match.
+        record.runtime.apply_status(record.status);
         Ok::<_, ApiError>((from, record.to_json(&state.base_url)))
     })?;
     tracing::info!(

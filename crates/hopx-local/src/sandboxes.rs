@@ -6,7 +6,8 @@
 //! two places: lazily, on every access to the store ([`AppState::with_sandboxes`]),
 //! so no request ever sees an expired sandbox; and in the background
 //! ([`crate::reaper`]), so an expired sandbox's resources are freed even when nobody
-//! asks. Both, and `DELETE`, end in [`kill`].
+//! asks. Both, and `DELETE`, end in [`kill`], which kills the sandbox's processes and
+//! removes its root ([`crate::sandbox::SandboxRuntime::destroy`]).
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -33,6 +34,7 @@ use crate::{
     envelope::{ApiError, RequestId, json_response, object},
     ids,
     jwt::IssuedToken,
+    sandbox::{Resources, SandboxRuntime},
     templates::template_not_found,
 };
 
@@ -91,6 +93,8 @@ pub struct SandboxRecord {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub env_vars: BTreeMap<String, String>,
+    /// Its root on disk, processes and agent state.
+    pub runtime: Arc<SandboxRuntime>,
 }
 
 impl fmt::Debug for SandboxRecord {
@@ -206,6 +210,17 @@ impl SandboxStore {
         self.by_seq.get(seq).filter(|r| r.org == org)
     }
 
+    /// The sandbox `id` whatever its organization (the agent, where a token names it).
+    pub(crate) fn get_by_id(&self, id: &str) -> Option<&SandboxRecord> {
+        self.by_seq.get(self.seq_by_id.get(id)?)
+    }
+
+    /// Takes every sandbox out of the store; the caller must kill them.
+    fn take_all(&mut self) -> Vec<SandboxRecord> {
+        self.seq_by_id.clear();
+        std::mem::take(&mut self.by_seq).into_values().collect()
+    }
+
     pub(crate) fn get_mut(&mut self, org: Org, id: &str) -> Option<&mut SandboxRecord> {
         let seq = self.seq_by_id.get(id)?;
         self.by_seq.get_mut(seq).filter(|r| r.org == org)
@@ -237,10 +252,11 @@ impl SandboxStore {
     }
 }
 
-/// Frees what a sandbox holds once it has been taken out of the store. Every
-/// removal (`DELETE`, lazy expiry, the reaper) ends here, outside the store lock,
-/// so this is the one place to extend when sandboxes own processes and files.
+/// Frees what a sandbox holds once it has been taken out of the store: every process
+/// of it is killed and its root removed. Every removal (`DELETE`, lazy expiry, the
+/// reaper) ends here, outside the store lock.
 pub(crate) fn kill(state: &AppState, record: SandboxRecord, reason: KillReason) {
+    record.runtime.destroy();
     match reason {
         KillReason::Deleted => tracing::info!(sandbox_id = %record.id, "sandbox deleted"),
         KillReason::Expired => {
@@ -268,6 +284,22 @@ impl AppState {
             kill(self, record, KillReason::Expired);
         }
         result
+    }
+
+    /// Kills every sandbox and removes the directory of sandboxes (the server is
+    /// stopping).
+    pub(crate) fn kill_all_sandboxes(&self) {
+        let records = self.lock_sandboxes().take_all();
+        if !records.is_empty() {
+            tracing::info!(
+                count = records.len(),
+                "killing the sandboxes left at shutdown"
+            );
+        }
+        for record in records {
+            record.runtime.destroy();
+        }
+        self.host.remove_dir();
     }
 
     /// Kills every expired sandbox and returns the earliest expiry still ahead.
@@ -498,11 +530,34 @@ pub async fn create(
         None | Some(0) => None,
         Some(secs) => Some(expiry_after(now, secs, "timeout_seconds")?),
     };
+    let internet_access = request.internet_access.unwrap_or(true);
+    let resources = Resources {
+        memory_mb: u64::from(template.default_resources.memory_mb),
+        disk_mb: u64::from(template.default_resources.disk_gb) * 1024,
+    };
     let record = state.with_sandboxes(|store| {
         let mut id = ids::sandbox_id(now.timestamp());
         while store.contains(&id) {
             id = ids::sandbox_id(now.timestamp());
         }
+        let runtime = SandboxRuntime::create(
+            &state.host,
+            &id,
+            internet_access,
+            resources,
+            request.env_vars.clone(),
+        )
+        .map_err(|e| {
+            tracing::error!(sandbox_id = %id, error = %e, "cannot create the sandbox's root");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                format!(
+                    "The sandbox's files could not be created on this machine ({e}); see the \
+                     hopx-local log."
+                ),
+            )
+        })?;
         let record = SandboxRecord {
             id,
             org,
@@ -511,15 +566,16 @@ pub async fn create(
             status: SandboxStatus::Running,
             region: request.region.unwrap_or_else(|| LOCAL_REGION.to_owned()),
             resources: template.sandbox_resources(),
-            internet_access: request.internet_access.unwrap_or(true),
+            internet_access,
             timeout_seconds: request.timeout_seconds,
             created_at: now,
             expires_at,
             env_vars: request.env_vars,
+            runtime,
         };
         store.insert(record.clone());
-        record
-    });
+        Ok::<_, ApiError>(record)
+    })?;
     if expires_at.is_some() {
         state.expiry_changed.notify_one();
     }

@@ -8,8 +8,10 @@
 //! - [`options`]: the options objects → `hopx::ClientOptions` / `CreateSandboxOptions`.
 //! - [`sandbox`]: `NativeSandbox`, `NativeSandboxPager` and the class-level calls (`createSandbox`,
 //!   `connectSandbox`, `listSandboxes`, `iterSandboxes`, templates, `healthCheck`).
+//! - [`agent`]: the data plane on `NativeSandbox` (code, processes, commands, files, env).
 //! - [`models`]: the result objects.
 //! - [`errors`]: the one `hopx::Error` → JavaScript error conversion.
+//! - [`cli`]: `runCli`, the `hopx` command line for the package's `hopx` bin.
 
 // The workspace denies unsafe code, but napi's macros (#[napi] on functions, classes, objects
 // and constants) expand to `unsafe` FFI glue. This crate writes no unsafe block of its own.
@@ -18,6 +20,8 @@
 // `cargo clippy --all-targets` makes even with `test = false`) every export looks unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod agent;
+mod cli;
 mod errors;
 mod models;
 mod options;

@@ -254,3 +254,228 @@ impl From<hopx::Template> for TemplateInfo {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The data plane (the sandbox's agent)
+
+/// One rich output of an execution. `js/index.js` turns these into the official
+/// `{ type, data }` entries of `ExecutionResult.richOutputs`.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct RichOutput {
+    /// `image/png`, `image/svg+xml`, `text/html`, `text/markdown`, `application/json`,
+    /// `application/vnd.dataframe+json` or `text/plain`.
+    pub mime_type: String,
+    /// As the agent sent it: base64 text for PNG, text for most, JSON for JSON.
+    #[napi(ts_type = "unknown")]
+    pub data: serde_json::Value,
+}
+
+/// What `runCode` got back; `js/index.js` wraps it in the official `ExecutionResult` shape.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct ExecutionResult {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i64,
+    /// Seconds, as the agent measured.
+    pub execution_time: Option<f64>,
+    pub success: bool,
+    pub language: Option<String>,
+    pub timestamp: Option<String>,
+    pub rich_outputs: Vec<RichOutput>,
+}
+
+impl From<hopx::ExecutionResult> for ExecutionResult {
+    fn from(result: hopx::ExecutionResult) -> Self {
+        let hopx::ExecutionResult {
+            stdout,
+            stderr,
+            exit_code,
+            execution_time,
+            success,
+            language,
+            timestamp,
+            rich_outputs,
+        } = result;
+        ExecutionResult {
+            stdout,
+            stderr,
+            exit_code,
+            execution_time,
+            success,
+            language,
+            timestamp,
+            rich_outputs: rich_outputs
+                .into_iter()
+                .map(|output| {
+                    let hopx::RichOutput { mime_type, data } = output;
+                    RichOutput { mime_type, data }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A background execution just started: the official raw snake_case object.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct BackgroundExecution {
+    #[napi(js_name = "process_id")]
+    pub process_id: String,
+    #[napi(js_name = "execution_id")]
+    pub execution_id: Option<String>,
+    pub status: Option<String>,
+    pub name: Option<String>,
+    #[napi(js_name = "start_time")]
+    pub start_time: Option<String>,
+}
+
+impl From<hopx::BackgroundExecution> for BackgroundExecution {
+    fn from(started: hopx::BackgroundExecution) -> Self {
+        let hopx::BackgroundExecution {
+            process_id,
+            execution_id,
+            status,
+            name,
+            start_time,
+        } = started;
+        BackgroundExecution {
+            process_id,
+            execution_id,
+            status,
+            name,
+            start_time,
+        }
+    }
+}
+
+/// A background execution from `listProcesses`: the official raw snake_case object.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct ProcessInfo {
+    #[napi(js_name = "process_id")]
+    pub process_id: Option<String>,
+    #[napi(js_name = "execution_id")]
+    pub execution_id: Option<String>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub language: Option<String>,
+    #[napi(js_name = "start_time")]
+    pub start_time: Option<String>,
+    #[napi(js_name = "end_time")]
+    pub end_time: Option<String>,
+    #[napi(js_name = "exit_code")]
+    pub exit_code: Option<i64>,
+    pub duration: Option<f64>,
+    pub pid: Option<i64>,
+}
+
+impl From<hopx::ProcessInfo> for ProcessInfo {
+    fn from(process: hopx::ProcessInfo) -> Self {
+        let hopx::ProcessInfo {
+            process_id,
+            execution_id,
+            name,
+            status,
+            language,
+            start_time,
+            end_time,
+            exit_code,
+            duration,
+            pid,
+        } = process;
+        ProcessInfo {
+            process_id,
+            execution_id,
+            name,
+            status,
+            language,
+            start_time,
+            end_time,
+            exit_code,
+            duration,
+            pid,
+        }
+    }
+}
+
+/// What a command did: the official raw snake_case `CommandResponse`.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct CommandResult {
+    pub stdout: String,
+    pub stderr: String,
+    #[napi(js_name = "exit_code")]
+    pub exit_code: i64,
+    /// Seconds.
+    #[napi(js_name = "execution_time")]
+    pub execution_time: Option<f64>,
+    pub success: bool,
+    pub command: Option<String>,
+    pub pid: Option<i64>,
+    /// Set for a background command: the id to list or kill it by.
+    #[napi(js_name = "process_id")]
+    pub process_id: Option<String>,
+}
+
+impl From<hopx::CommandResult> for CommandResult {
+    fn from(result: hopx::CommandResult) -> Self {
+        let hopx::CommandResult {
+            stdout,
+            stderr,
+            exit_code,
+            execution_time,
+            success,
+            command,
+            pid,
+            process_id,
+        } = result;
+        CommandResult {
+            stdout,
+            stderr,
+            exit_code,
+            execution_time,
+            success,
+            command,
+            pid,
+            process_id,
+        }
+    }
+}
+
+/// One directory entry; `js/index.js` adds the official `isDir` / `modified` aliases.
+#[derive(Debug)]
+#[napi(object, object_from_js = false)]
+pub struct FileInfo {
+    pub name: Option<String>,
+    pub path: Option<String>,
+    /// Bytes.
+    pub size: Option<i64>,
+    pub is_directory: Option<bool>,
+    /// As the agent sent it (RFC 3339).
+    pub modified_time: Option<String>,
+    /// E.g. `0644` or `-rw-r--r--`, as the agent sent it.
+    pub permissions: Option<String>,
+}
+
+impl From<hopx::FileInfo> for FileInfo {
+    fn from(file: hopx::FileInfo) -> Self {
+        let hopx::FileInfo {
+            name,
+            path,
+            size,
+            is_directory,
+            modified_time,
+            permissions,
+        } = file;
+        FileInfo {
+            name,
+            path,
+            size,
+            is_directory,
+            modified_time,
+            permissions,
+        }
+    }
+}

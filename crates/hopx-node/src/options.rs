@@ -1,6 +1,10 @@
 //! The options objects JavaScript passes, and their translation into the core's options
 //! structs. No defaults and no checks here: an unset option stays unset for the core to
-//! resolve (argument → environment → `.env` → config file), and the core validates.
+//! resolve (argument → environment → `.env` → config file), or takes the core's default
+//! (`hopx::RunCodeOptions::default()` and the like); the core validates.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 use napi::Either;
 use napi_derive::napi;
@@ -255,3 +259,135 @@ impl HealthCheckOptions {
         .into_core()
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The data plane. An option left out keeps the core's default (`hopx::RunCodeOptions::default()`
+// and the like); durations are JavaScript numbers of seconds, checked by the core.
+
+/// A duration in seconds, checked by the core, or the core's default.
+fn seconds_or(name: &str, seconds: Option<f64>, default: Duration) -> hopx::Result<Duration> {
+    seconds.map_or(Ok(default), |s| hopx::config::seconds_argument(name, s))
+}
+
+/// `sandbox.runCode(code, options)`.
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct RunCodeOptions {
+    /// `python` (default), `javascript`, `bash`, ...
+    pub language: Option<String>,
+    /// Seconds (default 120).
+    pub timeout: Option<f64>,
+    /// Extra environment variables for this run.
+    pub env: Option<BTreeMap<String, String>>,
+    /// Default `/workspace`.
+    pub working_dir: Option<String>,
+}
+
+impl RunCodeOptions {
+    /// The core's options: its defaults, overridden by what was given.
+    pub(crate) fn into_core(self) -> hopx::Result<hopx::RunCodeOptions> {
+        let RunCodeOptions {
+            language,
+            timeout,
+            env,
+            working_dir,
+        } = self;
+        let defaults = hopx::RunCodeOptions::default();
+        Ok(hopx::RunCodeOptions {
+            timeout: seconds_or("timeout", timeout, defaults.timeout)?,
+            language: language.unwrap_or(defaults.language),
+            env,
+            working_dir: working_dir.unwrap_or(defaults.working_dir),
+        })
+    }
+}
+
+/// `sandbox.runCodeBackground(code, options)`. (The agent runs background code in a directory
+/// of its own, so there is no working directory option.)
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct BackgroundOptions {
+    pub language: Option<String>,
+    /// Seconds (default 300).
+    pub timeout: Option<f64>,
+    pub env: Option<BTreeMap<String, String>>,
+    /// A name to find it by in `listProcesses()`.
+    pub name: Option<String>,
+}
+
+impl BackgroundOptions {
+    /// The core's options: its defaults, overridden by what was given.
+    pub(crate) fn into_core(self) -> hopx::Result<hopx::BackgroundOptions> {
+        let BackgroundOptions {
+            language,
+            timeout,
+            env,
+            name,
+        } = self;
+        let defaults = hopx::BackgroundOptions::default();
+        Ok(hopx::BackgroundOptions {
+            timeout: seconds_or("timeout", timeout, defaults.timeout)?,
+            language: language.unwrap_or(defaults.language),
+            env,
+            name,
+        })
+    }
+}
+
+/// `sandbox.commands.run(command, options)` and `runBackground`. (`background` is read by
+/// `js/index.js`, which picks the call.)
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct CommandOptions {
+    /// Seconds (default 120).
+    pub timeout: Option<f64>,
+    pub env: Option<BTreeMap<String, String>>,
+    /// Default `/workspace`.
+    pub working_dir: Option<String>,
+}
+
+impl CommandOptions {
+    /// The core's options: its defaults, overridden by what was given.
+    pub(crate) fn into_core(self) -> hopx::Result<hopx::CommandOptions> {
+        let CommandOptions {
+            timeout,
+            env,
+            working_dir,
+        } = self;
+        let defaults = hopx::CommandOptions::default();
+        Ok(hopx::CommandOptions {
+            timeout: seconds_or("timeout", timeout, defaults.timeout)?,
+            env,
+            working_dir: working_dir.unwrap_or(defaults.working_dir),
+        })
+    }
+}
+
+/// Debug output for the data-plane options: environment variable names only, never values.
+macro_rules! debug_without_env_values {
+    ($name:ident { $($field:ident),* }) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field("env", &self.env.as_ref().map(|e| e.keys().collect::<Vec<_>>()))
+                    .finish()
+            }
+        }
+    };
+}
+
+debug_without_env_values!(RunCodeOptions {
+    language,
+    timeout,
+    working_dir
+});
+debug_without_env_values!(BackgroundOptions {
+    language,
+    timeout,
+    name
+});
+debug_without_env_values!(CommandOptions {
+    timeout,
+    working_dir
+});

@@ -22,7 +22,7 @@ use crate::promise;
 #[derive(Debug)]
 #[napi]
 pub struct NativeSandbox {
-    inner: hopx::Sandbox,
+    pub(crate) inner: hopx::Sandbox,
 }
 
 #[napi]

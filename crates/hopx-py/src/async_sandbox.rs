@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration};
 use pyo3::prelude::*;
 
+use crate::async_resources::{AsyncCommands, AsyncEnvironmentVariables, AsyncFiles};
 use crate::calls;
+use crate::data_models::{BackgroundExecution, ExecutionResult, ProcessInfo};
+use crate::data_options::{BackgroundArgs, RunCodeArgs};
 use crate::errors::to_py_err;
 use crate::json::object_to_py;
 use crate::models::{ExpiryInfo, SandboxInfo, SandboxTemplate};
@@ -378,6 +381,110 @@ impl AsyncSandbox {
         })
         .await?;
         Ok(expiry.into())
+    }
+
+    /// Runs code and waits for it (coroutine; never sent twice). Arguments and result as for
+    /// `Sandbox.run_code`: `timeout` and the official async name `timeout_seconds` are the
+    /// same setting (default 120 s). Cancelling the task cancels the request.
+    #[pyo3(signature = (
+        code, *, language=None, timeout=None, timeout_seconds=None, env=None, working_dir=None,
+        preflight=false
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    async fn run_code(
+        &self,
+        code: String,
+        language: Option<String>,
+        timeout: Option<f64>,
+        timeout_seconds: Option<f64>,
+        env: Option<BTreeMap<String, SecretText>>,
+        working_dir: Option<String>,
+        preflight: bool,
+    ) -> PyResult<ExecutionResult> {
+        let _ = preflight;
+        let sandbox = self.handle();
+        let args = RunCodeArgs {
+            language,
+            timeout,
+            timeout_seconds,
+            env,
+            working_dir,
+        };
+        let result = spawn(async move {
+            let options = args.into_options()?;
+            sandbox.run_code(&code, &options).await
+        })
+        .await?;
+        Ok(result.into())
+    }
+
+    /// Starts code in the background and returns at once (coroutine). As
+    /// `Sandbox.run_code_background` (default timeout 300 s).
+    #[pyo3(signature = (
+        code, *, language=None, timeout=None, timeout_seconds=None, env=None, name=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    async fn run_code_background(
+        &self,
+        code: String,
+        language: Option<String>,
+        timeout: Option<f64>,
+        timeout_seconds: Option<f64>,
+        env: Option<BTreeMap<String, SecretText>>,
+        name: Option<String>,
+    ) -> PyResult<BackgroundExecution> {
+        let sandbox = self.handle();
+        let args = BackgroundArgs {
+            language,
+            timeout,
+            timeout_seconds,
+            env,
+            name,
+        };
+        let started = spawn(async move {
+            let options = args.into_options()?;
+            sandbox.run_code_background(&code, &options).await
+        })
+        .await?;
+        Ok(started.into())
+    }
+
+    /// The background executions, running or ended (coroutine; the same list as
+    /// `Sandbox.list_processes`).
+    async fn list_processes(&self) -> PyResult<Vec<ProcessInfo>> {
+        let sandbox = self.handle();
+        let list = spawn(async move { sandbox.list_processes().await }).await?;
+        Ok(list.into_iter().map(ProcessInfo::from).collect())
+    }
+
+    /// Kills a background execution by its `process_id` (coroutine). Returns None.
+    async fn kill_process(&self, process_id: String) -> PyResult<()> {
+        let sandbox = self.handle();
+        spawn(async move { sandbox.kill_process(&process_id).await }).await
+    }
+
+    /// The sandbox's files, with coroutine methods (including `upload` and `download`).
+    #[getter]
+    fn files(&self) -> AsyncFiles {
+        AsyncFiles {
+            sandbox: self.handle(),
+        }
+    }
+
+    /// Shell commands in the sandbox: `await sbx.commands.run(...)` (a `CommandResult`).
+    #[getter]
+    fn commands(&self) -> AsyncCommands {
+        AsyncCommands {
+            sandbox: self.handle(),
+        }
+    }
+
+    /// The sandbox's environment variables, with coroutine methods.
+    #[getter]
+    fn env(&self) -> AsyncEnvironmentVariables {
+        AsyncEnvironmentVariables {
+            sandbox: self.handle(),
+        }
     }
 
     /// Returns the sandbox itself (coroutine).

@@ -11,19 +11,27 @@
 //! - `sandbox`: `Sandbox` and `SandboxIterator` (blocking).
 //! - `async_sandbox`: `AsyncSandbox`, `AsyncSandboxIterator` and the awaitable context
 //!   manager `AsyncSandbox.create()` returns.
-//! - `models`: the frozen result classes.
+//! - `data_options`: the data plane's keyword arguments → the core's option structs.
+//! - `resources` / `async_resources`: `sandbox.files`, `.commands` and `.env`, blocking and
+//!   as coroutines.
+//! - `models` / `data_models`: the frozen result classes (control plane / data plane).
 //! - `errors`: the one `hopx::Error` → Python exception conversion; `json`: JSON → Python.
 
 // The workspace denies unsafe code, but pyo3's macros (#[pyclass], #[pymethods], #[pymodule])
 // expand to `unsafe` FFI glue. This crate writes no unsafe block of its own.
 #![allow(unsafe_code)]
 
+mod async_resources;
 mod async_sandbox;
 mod calls;
+mod cli;
+mod data_models;
+mod data_options;
 mod errors;
 mod json;
 mod models;
 mod options;
+mod resources;
 mod run;
 mod sandbox;
 
@@ -37,9 +45,19 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use crate::async_resources::{AsyncCommands, AsyncEnvironmentVariables, AsyncFiles};
+    #[pymodule_export]
     use crate::async_sandbox::{AsyncSandbox, AsyncSandboxContextManager, AsyncSandboxIterator};
     #[pymodule_export]
+    use crate::cli::run_cli;
+    #[pymodule_export]
+    use crate::data_models::{
+        BackgroundExecution, CommandResult, ExecutionResult, FileInfo, ProcessInfo, RichOutput,
+    };
+    #[pymodule_export]
     use crate::models::{ExpiryInfo, Resources, SandboxInfo, SandboxTemplate, TemplateResources};
+    #[pymodule_export]
+    use crate::resources::{Commands, EnvironmentVariables, Files};
     #[pymodule_export]
     use crate::sandbox::{Sandbox, SandboxIterator};
 

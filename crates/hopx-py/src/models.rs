@@ -3,25 +3,41 @@
 
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
-/// The attributes as a dict, nested models converted too.
-fn fields_dict<'py>(obj: &Bound<'py, PyAny>, names: &[&str]) -> PyResult<Bound<'py, PyDict>> {
+/// The attributes as a dict, nested models (also inside lists) converted too.
+pub(crate) fn fields_dict<'py>(
+    obj: &Bound<'py, PyAny>,
+    names: &[&str],
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(obj.py());
     for name in names {
         let value = obj.getattr(*name)?;
-        let value = if value.hasattr("to_dict")? {
-            value.call_method0("to_dict")?
+        let value = if let Ok(items) = value.cast::<PyList>() {
+            let converted = PyList::empty(obj.py());
+            for item in items.iter() {
+                converted.append(plain(item)?)?;
+            }
+            converted.into_any()
         } else {
-            value
+            plain(value)?
         };
         dict.set_item(*name, value)?;
     }
     Ok(dict)
 }
 
+/// A model as its dict; anything else as it is.
+fn plain(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    if value.hasattr("to_dict")? {
+        value.call_method0("to_dict")
+    } else {
+        Ok(value)
+    }
+}
+
 /// `Class(a=..., b=...)` with Python reprs of the named attributes.
-fn fields_repr(obj: &Bound<'_, PyAny>, class: &str, names: &[&str]) -> PyResult<String> {
+pub(crate) fn fields_repr(obj: &Bound<'_, PyAny>, class: &str, names: &[&str]) -> PyResult<String> {
     let mut parts = Vec::with_capacity(names.len());
     for name in names {
         parts.push(format!("{name}={}", obj.getattr(*name)?.repr()?));

@@ -155,8 +155,9 @@ impl<'a, 'py> FromPyObject<'a, 'py> for ApiKeyText {
     }
 }
 
-/// An env var value for the sandbox: converted exactly, or refused without showing it.
-pub(crate) struct SecretText(String);
+/// An env var value (`env_vars=`, `env=`, `env.set()`...): converted exactly, or refused
+/// without showing it.
+pub(crate) struct SecretText(pub(crate) String);
 
 impl<'a, 'py> FromPyObject<'a, 'py> for SecretText {
     type Error = PyErr;
@@ -165,8 +166,8 @@ impl<'a, 'py> FromPyObject<'a, 'py> for SecretText {
         match obj.cast::<PyString>()?.to_cow() {
             Ok(text) => Ok(SecretText(text.into_owned())),
             Err(_) => Err(PyValueError::new_err(
-                "an env_vars value is not valid Unicode text (it contains a lone surrogate); \
-                 the value is not shown",
+                "an environment variable value is not valid Unicode text (it contains a lone \
+                 surrogate); the value is not shown",
             )),
         }
     }

@@ -7,6 +7,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::calls;
+use crate::data_models::{BackgroundExecution, ExecutionResult, ProcessInfo};
+use crate::data_options::{BackgroundArgs, RunCodeArgs};
 use crate::errors::to_py_err;
 use crate::json::object_to_py;
 use crate::models::{ExpiryInfo, SandboxInfo, SandboxTemplate};
@@ -14,6 +16,7 @@ use crate::options::{
     ApiKeyText, ConnectionArgs, CreateArgs, SecretText, TemplateId, expiring_soon,
     list_sandboxes_options, list_templates_options,
 };
+use crate::resources::{Commands, EnvironmentVariables, Files};
 use crate::run::{after_scope, wait};
 
 pub(crate) fn templates(list: Vec<hopx::Template>) -> Vec<SandboxTemplate> {
@@ -395,6 +398,111 @@ impl Sandbox {
     ) -> PyResult<ExpiryInfo> {
         let threshold = expiring_soon(expiring_soon_threshold).map_err(|e| to_py_err(py, e))?;
         Ok(wait(py, self.inner.expiry_info(threshold))?.into())
+    }
+
+    /// Runs code and waits for it (never sent twice), returning its output. An exception in
+    /// the code is `success=False` with the traceback in `stderr`, not an error; running past
+    /// the timeout raises `CodeExecutionError` with code "execution_timeout". Ctrl-C
+    /// interrupts the wait.
+    ///
+    /// `language`: "python" (default), "javascript" (or "node"), "bash"... `timeout` (or its
+    /// alias `timeout_seconds`; seconds, default 120) kills the code. `env` adds environment
+    /// variables for this run; `working_dir` defaults to "/workspace". `preflight` is
+    /// accepted for compatibility and changes nothing: the agent's token and address are
+    /// taken care of on every call, and an unusable sandbox raises from the call itself.
+    #[pyo3(signature = (
+        code, *, language=None, timeout=None, timeout_seconds=None, env=None, working_dir=None,
+        preflight=false
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_code(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        language: Option<String>,
+        timeout: Option<f64>,
+        timeout_seconds: Option<f64>,
+        env: Option<BTreeMap<String, SecretText>>,
+        working_dir: Option<String>,
+        preflight: bool,
+    ) -> PyResult<ExecutionResult> {
+        let _ = preflight;
+        let args = RunCodeArgs {
+            language,
+            timeout,
+            timeout_seconds,
+            env,
+            working_dir,
+        };
+        let options = args.into_options().map_err(|e| to_py_err(py, e))?;
+        Ok(wait(py, self.inner.run_code(code, &options))?.into())
+    }
+
+    /// Starts code in the background and returns at once (never sent twice). The result's
+    /// `process_id` finds it in `list_processes()` and kills it with `kill_process()`.
+    ///
+    /// `language` as for `run_code`; `timeout` (or `timeout_seconds`; seconds, default 300)
+    /// kills it; `env` adds environment variables; `name` labels it in `list_processes()`.
+    #[pyo3(signature = (
+        code, *, language=None, timeout=None, timeout_seconds=None, env=None, name=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_code_background(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        language: Option<String>,
+        timeout: Option<f64>,
+        timeout_seconds: Option<f64>,
+        env: Option<BTreeMap<String, SecretText>>,
+        name: Option<String>,
+    ) -> PyResult<BackgroundExecution> {
+        let args = BackgroundArgs {
+            language,
+            timeout,
+            timeout_seconds,
+            env,
+            name,
+        };
+        let options = args.into_options().map_err(|e| to_py_err(py, e))?;
+        Ok(wait(py, self.inner.run_code_background(code, &options))?.into())
+    }
+
+    /// The background executions (`run_code_background`), running or ended.
+    fn list_processes(&self, py: Python<'_>) -> PyResult<Vec<ProcessInfo>> {
+        let list = wait(py, self.inner.list_processes())?;
+        Ok(list.into_iter().map(ProcessInfo::from).collect())
+    }
+
+    /// Kills a background execution by its `process_id`. Returns None.
+    fn kill_process(&self, py: Python<'_>, process_id: &str) -> PyResult<()> {
+        wait(py, self.inner.kill_process(process_id))
+    }
+
+    /// The sandbox's files: `read`, `read_bytes`, `write`, `write_bytes`, `list`, `exists`,
+    /// `remove`, `mkdir`, `upload`, `download`.
+    #[getter]
+    fn files(&self) -> Files {
+        Files {
+            sandbox: self.inner.clone(),
+        }
+    }
+
+    /// Shell commands in the sandbox: `commands.run(...)`.
+    #[getter]
+    fn commands(&self) -> Commands {
+        Commands {
+            sandbox: self.inner.clone(),
+        }
+    }
+
+    /// The sandbox's environment variables: `get_all`, `get`, `set`, `update`, `set_all`,
+    /// `delete`, `clear`.
+    #[getter]
+    fn env(&self) -> EnvironmentVariables {
+        EnvironmentVariables {
+            sandbox: self.inner.clone(),
+        }
     }
 
     /// Returns the sandbox itself.

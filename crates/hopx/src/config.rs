@@ -314,6 +314,30 @@ pub fn resolve_base_url(
     base_url_from(options, env, &config_file)
 }
 
+/// The template a create without one should use: `HOPX_DEFAULT_TEMPLATE`, else the profile's
+/// `default_template` in the config file; `None` when neither is set. The SDKs' `create` still
+/// requires a template; the CLI's `hopx sandbox create` uses this.
+pub fn resolve_default_template(
+    options: &ClientOptions,
+    env: &dyn Environment,
+) -> Result<Option<(String, Source)>> {
+    if let Some(name) = env
+        .var("HOPX_DEFAULT_TEMPLATE")
+        .filter(|v| !v.trim().is_empty())
+    {
+        return Ok(Some((
+            name.trim().to_owned(),
+            Source::EnvVar("HOPX_DEFAULT_TEMPLATE"),
+        )));
+    }
+    let config_file = ConfigFile::locate(env, options.profile.as_deref());
+    Ok(config_file
+        .profile(env)?
+        .and_then(|p| p.default_template.clone())
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| (t.trim().to_owned(), config_file.source())))
+}
+
 fn base_url_from(
     options: &ClientOptions,
     env: &dyn Environment,
@@ -497,6 +521,7 @@ struct Profile {
     api_key: Option<String>,
     base_url: Option<String>,
     auth_header: Option<String>,
+    default_template: Option<String>,
 }
 
 /// The config file's location and the profile asked for; read lazily, at most once per
@@ -512,15 +537,10 @@ struct ConfigFile {
 
 impl ConfigFile {
     fn locate(env: &dyn Environment, profile: Option<&str>) -> ConfigFile {
-        let dir = env
-            .var("HOPX_CONFIG_DIR")
-            .filter(|d| !d.trim().is_empty())
-            .map(PathBuf::from)
-            .or_else(|| env.home_dir().map(|h| h.join(".hopx")));
         let explicit_profile = profile
             .map(str::to_owned)
             .or_else(|| env.var("HOPX_PROFILE").filter(|p| !p.trim().is_empty()));
-        let path = dir.map(|d| d.join("config.toml"));
+        let path = crate::config_file::config_path(env);
         let mut file = ConfigFile {
             path,
             profile_name: explicit_profile
@@ -647,7 +667,7 @@ fn env_flag(env: &dyn Environment, name: &str) -> Result<Option<bool>> {
     }
 }
 
-fn normalize_base_url(url: &str, source: &Source) -> Result<String> {
+pub(crate) fn normalize_base_url(url: &str, source: &Source) -> Result<String> {
     let trimmed = url.trim().trim_end_matches('/');
     let parsed = reqwest::Url::parse(trimmed).map_err(|e| {
         Error::new(

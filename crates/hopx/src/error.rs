@@ -70,6 +70,18 @@ pub enum ErrorCode {
     Timeout,
     /// The server answered with success, but the body is not what the API promises.
     Decode,
+    /// The agent: no such file or directory in the sandbox.
+    FileNotFound,
+    /// The agent refused a file operation (path outside the sandbox, exists, not a directory...).
+    FileOperation,
+    /// The agent could not run the code.
+    CodeExecution,
+    /// The code ran longer than its execution timeout and was killed.
+    ExecutionTimeout,
+    /// The agent could not run the command.
+    CommandExecution,
+    /// Any other error the sandbox's agent reported.
+    Agent,
 }
 
 impl ErrorCode {
@@ -102,6 +114,12 @@ impl ErrorCode {
         ErrorCode::Network,
         ErrorCode::Timeout,
         ErrorCode::Decode,
+        ErrorCode::FileNotFound,
+        ErrorCode::FileOperation,
+        ErrorCode::CodeExecution,
+        ErrorCode::ExecutionTimeout,
+        ErrorCode::CommandExecution,
+        ErrorCode::Agent,
     ];
 
     /// The stable string form, identical in every language.
@@ -134,6 +152,12 @@ impl ErrorCode {
             ErrorCode::Network => "network_error",
             ErrorCode::Timeout => "timeout",
             ErrorCode::Decode => "decode_error",
+            ErrorCode::FileNotFound => "file_not_found",
+            ErrorCode::FileOperation => "file_operation_failed",
+            ErrorCode::CodeExecution => "code_execution_failed",
+            ErrorCode::ExecutionTimeout => "execution_timeout",
+            ErrorCode::CommandExecution => "command_execution_failed",
+            ErrorCode::Agent => "agent_error",
         }
     }
 
@@ -167,7 +191,35 @@ impl ErrorCode {
             ErrorCode::Network => "NetworkError",
             ErrorCode::Timeout => "TimeoutError",
             ErrorCode::Decode => "ResponseDecodeError",
+            ErrorCode::FileNotFound => "FileNotFoundError",
+            ErrorCode::FileOperation => "FileOperationError",
+            ErrorCode::CodeExecution | ErrorCode::ExecutionTimeout => "CodeExecutionError",
+            ErrorCode::CommandExecution => "CommandExecutionError",
+            ErrorCode::Agent => "AgentError",
         }
+    }
+
+    /// The code for one of the agent's own error codes (`FILE_NOT_FOUND`, ...), as the official
+    /// SDK maps them. Authentication codes are left to the HTTP status (401).
+    pub fn from_agent_code(code: &str) -> Option<ErrorCode> {
+        Some(match code {
+            "FILE_NOT_FOUND" => ErrorCode::FileNotFound,
+            "PATH_NOT_ALLOWED"
+            | "DIRECTORY_NOT_FOUND"
+            | "INVALID_PATH"
+            | "FILE_ALREADY_EXISTS"
+            | "PERMISSION_DENIED"
+            | "FILE_OPERATION_FAILED"
+            | "NOT_A_DIRECTORY"
+            | "IS_A_DIRECTORY"
+            | "BINARY_FILE"
+            | "NOT_UTF8" => ErrorCode::FileOperation,
+            "EXECUTION_TIMEOUT" => ErrorCode::ExecutionTimeout,
+            "EXECUTION_FAILED" => ErrorCode::CodeExecution,
+            "COMMAND_FAILED" | "COMMAND_TIMEOUT" => ErrorCode::CommandExecution,
+            "TOKEN_EXPIRED" => ErrorCode::TokenExpired,
+            _ => return None,
+        })
     }
 
     /// Parses the string form back (for tests and fixtures).

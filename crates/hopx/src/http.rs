@@ -58,15 +58,41 @@ fn pooled_client(settings: &TransportSettings) -> Result<reqwest::Client> {
     Ok(client)
 }
 
-/// What one API call sends.
-#[derive(Debug)]
+/// What one API call sends. Cloneable, so a call can be sent again after a token refresh.
+#[derive(Debug, Clone)]
 pub(crate) struct ApiRequest<'a> {
     pub method: Method,
     pub path: String,
     pub query: Vec<(&'static str, String)>,
-    pub body: Option<serde_json::Value>,
+    pub body: Option<RequestBody>,
     /// What the response body should be, for decode errors ("a template list").
     pub expecting: &'a str,
+    /// Overrides the client's request timeout (an execution needs longer than a lookup).
+    pub timeout: Option<Duration>,
+    /// An `Authorization` value for this call only (the sandbox token on agent calls).
+    pub authorization: Option<HeaderValue>,
+}
+
+/// A request body.
+#[derive(Clone)]
+pub(crate) enum RequestBody {
+    Json(serde_json::Value),
+    /// `multipart/form-data` with one file part (`file`) and its destination (`path`).
+    Upload {
+        path: String,
+        file_name: String,
+        bytes: std::sync::Arc<Vec<u8>>,
+    },
+}
+
+impl std::fmt::Debug for RequestBody {
+    // Bodies can hold env var values and file contents: only their shape is printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestBody::Json(_) => f.write_str("Json(..)"),
+            RequestBody::Upload { bytes, .. } => write!(f, "Upload({} bytes)", bytes.len()),
+        }
+    }
 }
 
 impl<'a> ApiRequest<'a> {
@@ -77,6 +103,8 @@ impl<'a> ApiRequest<'a> {
             query: Vec::new(),
             body: None,
             expecting,
+            timeout: None,
+            authorization: None,
         }
     }
 
@@ -88,7 +116,22 @@ impl<'a> ApiRequest<'a> {
     }
 
     pub(crate) fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(RequestBody::Json(body));
+        self
+    }
+
+    pub(crate) fn body(mut self, body: RequestBody) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    pub(crate) fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    pub(crate) fn authorization(mut self, value: HeaderValue) -> Self {
+        self.authorization = Some(value);
         self
     }
 }
@@ -103,8 +146,9 @@ pub(crate) struct HttpClient {
     user_agent: HeaderValue,
     timeout: Duration,
     retry: RetryPolicy,
-    /// "hopx_live_<keyId>.**** from HOPX_API_KEY": names the key in authentication errors.
-    key_label: String,
+    /// The hint for a 401: names the key ("hopx_live_<keyId>.**** from HOPX_API_KEY") or
+    /// says that the sandbox token was refused.
+    auth_hint: String,
 }
 
 impl HttpClient {
@@ -148,8 +192,8 @@ impl HttpClient {
             user_agent,
             timeout: config.request_timeout,
             retry,
-            key_label: format!(
-                "{} from {}",
+            auth_hint: format!(
+                "The key sent was {} from {}: check that it is current and belongs to this server (base URL).",
                 config.api_key.redacted(),
                 config.api_key_source
             ),
@@ -174,19 +218,62 @@ impl HttpClient {
             user_agent: user_agent_header(user_agent)?,
             timeout,
             retry,
-            key_label: "no key (this call needs none)".to_owned(),
+            auth_hint: "This call sends no key; the server should not have asked for one."
+                .to_owned(),
         })
+    }
+
+    /// A client for a sandbox's agent: its base URL is the sandbox's `public_host`, and each
+    /// call carries the sandbox token (never the API key: the sandbox runs untrusted code).
+    pub(crate) fn agent(base_url: &str, timeout: Duration, user_agent: &str) -> Result<Self> {
+        let mut client = HttpClient::unauthenticated(
+            base_url.trim_end_matches('/'),
+            timeout,
+            user_agent,
+            RetryPolicy::default(),
+        )?;
+        client.auth_hint = "The sandbox's agent refused its token even after a refresh: the sandbox may have been killed, or its token revoked.".to_owned();
+        Ok(client)
     }
 
     /// Sends the request (retrying as the policy allows) and decodes a JSON success body.
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: ApiRequest<'_>) -> Result<T> {
+        self.send_raw(&request).await?.json(&request)
+    }
+
+    /// Sends the request and reads the whole success body, undecoded.
+    pub(crate) async fn send_raw(&self, request: &ApiRequest<'_>) -> Result<RawResponse> {
+        let response = self.send_checked(request).await?;
+        let status = response.status().as_u16();
+        let request_id = header_request_id(response.headers());
+        let bytes = response.bytes().await.map_err(|e| {
+            Error::new(
+                ErrorCode::Network,
+                format!(
+                    "The connection broke while reading the response to {}.",
+                    describe(request)
+                ),
+            )
+            .with_status(status)
+            .with_request_id(request_id.clone())
+            .with_source(e)
+        })?;
+        Ok(RawResponse {
+            status,
+            request_id,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// The retry loop: the first success response, or the error once no retry is allowed.
+    async fn send_checked(&self, request: &ApiRequest<'_>) -> Result<reqwest::Response> {
         let url = format!("{}{}", self.base_url, request.path);
         // Looked up per call (a map lookup), so a client made before a fork works after it.
         let client = pooled_client(&self.transport)?;
         let mut attempt = 0u32;
         loop {
             let started = Instant::now();
-            let result = self.send_once(&client, &url, &request).await;
+            let result = self.send_once(&client, &url, request).await;
             let (error, outcome) = match result {
                 Ok(response) if response.status().is_success() => {
                     let status = response.status().as_u16();
@@ -197,14 +284,14 @@ impl HttpClient {
                         request_id = request_id.as_deref().unwrap_or(""),
                         "hopx request"
                     );
-                    return decode_success(response, &request).await;
+                    return Ok(response);
                 }
                 Ok(response) => {
                     let status = response.status();
-                    let error = error_from_response(response, &request, &self.key_label).await;
+                    let error = error_from_response(response, request, &self.auth_hint).await;
                     (error, Outcome::Status(status.as_u16()))
                 }
-                Err(e) => transport_error(e, &request),
+                Err(e) => transport_error(e, request),
             };
             tracing::debug!(
                 method = %request.method, path = %request.path, attempt,
@@ -213,7 +300,7 @@ impl HttpClient {
                 "hopx request failed"
             );
             if !self.retry.should_retry(&request.method, outcome, attempt) {
-                return Err(finish_error(error, &request, outcome, attempt));
+                return Err(finish_error(error, request, outcome, attempt));
             }
             if let Some(wait) = error.retry_after()
                 && wait > self.retry.max_server_wait
@@ -242,17 +329,33 @@ impl HttpClient {
     ) -> std::result::Result<reqwest::Response, reqwest::Error> {
         let mut builder = client
             .request(request.method.clone(), url)
-            .timeout(self.timeout)
+            .timeout(request.timeout.unwrap_or(self.timeout))
             .header(reqwest::header::USER_AGENT, self.user_agent.clone())
             .header(reqwest::header::ACCEPT, "application/json");
-        if let Some((name, value)) = &self.auth {
+        if let Some(value) = &request.authorization {
+            builder = builder.header(reqwest::header::AUTHORIZATION, value.clone());
+        } else if let Some((name, value)) = &self.auth {
             builder = builder.header(name.clone(), value.clone());
         }
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
-        if let Some(body) = &request.body {
-            builder = builder.json(body);
+        match &request.body {
+            None => {}
+            Some(RequestBody::Json(body)) => builder = builder.json(body),
+            Some(RequestBody::Upload {
+                path,
+                file_name,
+                bytes,
+            }) => {
+                // Built per attempt: a multipart body is consumed by sending it.
+                let part = reqwest::multipart::Part::bytes(bytes.as_ref().clone())
+                    .file_name(file_name.clone());
+                let form = reqwest::multipart::Form::new()
+                    .text("path", path.clone())
+                    .part("file", part);
+                builder = builder.multipart(form);
+            }
         }
         builder.send().await
     }
@@ -291,24 +394,29 @@ fn describe(request: &ApiRequest<'_>) -> String {
     format!("{} {}", request.method, request.path)
 }
 
-async fn decode_success<T: DeserializeOwned>(
-    response: reqwest::Response,
+/// A success response, read whole.
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl RawResponse {
+    /// Decodes the body as the JSON object the API promises.
+    pub(crate) fn json<T: DeserializeOwned>(self, request: &ApiRequest<'_>) -> Result<T> {
+        decode_success(self, request)
+    }
+}
+
+fn decode_success<T: DeserializeOwned>(
+    response: RawResponse,
     request: &ApiRequest<'_>,
 ) -> Result<T> {
-    let status = response.status().as_u16();
-    let header_id = header_request_id(response.headers());
-    let bytes = response.bytes().await.map_err(|e| {
-        Error::new(
-            ErrorCode::Network,
-            format!(
-                "The connection broke while reading the response to {}.",
-                describe(request)
-            ),
-        )
-        .with_status(status)
-        .with_request_id(header_id.clone())
-        .with_source(e)
-    })?;
+    let RawResponse {
+        status,
+        request_id: header_id,
+        bytes,
+    } = response;
     let decode_error = |what: String| {
         let body_request_id = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
@@ -397,8 +505,12 @@ pub(crate) fn parse_error_body(bytes: &[u8]) -> ErrorBody {
     }
 }
 
-/// Which error code an HTTP failure status gets.
+/// Which error code an HTTP failure gets: the agent's own codes (`FILE_NOT_FOUND`, ...) name
+/// the problem better than the status; otherwise the status decides.
 pub(crate) fn code_for_status(status: u16, body: &ErrorBody) -> ErrorCode {
+    if let Some(code) = body.code.as_deref().and_then(ErrorCode::from_agent_code) {
+        return code;
+    }
     let server_code = body.code.as_deref().unwrap_or("").to_ascii_lowercase();
     match status {
         400 => ErrorCode::Validation,
@@ -432,13 +544,9 @@ pub(crate) fn code_for_status(status: u16, body: &ErrorBody) -> ErrorCode {
     }
 }
 
-fn status_hint(code: ErrorCode, key_label: &str) -> Option<String> {
+fn status_hint(code: ErrorCode, auth_hint: &str) -> Option<String> {
     let hint = match code {
-        ErrorCode::Authentication | ErrorCode::TokenExpired => {
-            return Some(format!(
-                "The key sent was {key_label}: check that it is current and belongs to this server (base URL)."
-            ));
-        }
+        ErrorCode::Authentication | ErrorCode::TokenExpired => return Some(auth_hint.to_owned()),
         ErrorCode::PaymentRequired => "Add credits to the organization in the HopX dashboard.",
         ErrorCode::ResourceLimit => {
             "Stop sandboxes you no longer need, or raise the plan's limits."
@@ -457,7 +565,7 @@ fn status_hint(code: ErrorCode, key_label: &str) -> Option<String> {
 async fn error_from_response(
     response: reqwest::Response,
     request: &ApiRequest<'_>,
-    key_label: &str,
+    auth_hint: &str,
 ) -> Error {
     let status = response.status();
     let headers = response.headers().clone();
@@ -506,7 +614,7 @@ async fn error_from_response(
         )
         .with_details(body.details.clone())
         .with_retry_after(retry_after);
-    if let Some(hint) = status_hint(code, key_label) {
+    if let Some(hint) = status_hint(code, auth_hint) {
         error = error.with_hint(hint);
     }
     error

@@ -13,8 +13,10 @@
 //! The core has no runtime of its own: it runs on the caller's tokio runtime.
 //! [`runtime::shared`] provides one for the language bindings.
 
+mod agent;
 mod client;
 pub mod config;
+pub mod config_file;
 mod error;
 mod http;
 mod key;
@@ -24,6 +26,12 @@ pub mod runtime;
 mod sandbox;
 mod template;
 
+pub use agent::{
+    BackgroundExecution, BackgroundOptions, CommandOptions, CommandResult,
+    DEFAULT_BACKGROUND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT, DEFAULT_EXECUTION_TIMEOUT,
+    DEFAULT_FILE_MODE, DEFAULT_LANGUAGE, DEFAULT_WORKING_DIR, EnvVars, ExecutionResult, FileInfo,
+    Files, ProcessInfo, RichOutput, RunCodeOptions,
+};
 pub use client::{Client, HEALTH_CHECK_TIMEOUT, health_check, health_check_with_environment};
 pub use config::{AuthHeader, ClientOptions, ResolvedConfig, Source};
 pub use error::{Error, ErrorCode, Result};

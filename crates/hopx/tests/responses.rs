@@ -72,7 +72,12 @@ async fn both_error_envelopes_are_understood() {
     let flat = Canned::json(400, r#"{"error":"bad path","code":"INVALID_PATH"}"#)
         .header("x-request-id", "req_hdr");
     let (err, _) = list_error(vec![flat]).await;
-    assert_eq!(err.code(), ErrorCode::Validation);
+    assert_eq!(
+        err.code(),
+        ErrorCode::FileOperation,
+        "an agent code names the problem better than the status"
+    );
+    assert_eq!(err.status(), Some(400));
     assert_eq!(err.server_code(), Some("INVALID_PATH"));
     assert_eq!(err.request_id(), Some("req_hdr"));
 

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod agent;
+
 use std::{future::Future, net::SocketAddr, time::Duration};
 
 use hopx_local::{RunningServer, ServerConfig};

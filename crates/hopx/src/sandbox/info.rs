@@ -104,6 +104,14 @@ pub(crate) struct AgentToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl AgentToken {
+    /// Expires within `margin` from now (a token without an expiry never does).
+    pub(crate) fn expires_within(&self, margin: std::time::Duration) -> bool {
+        let margin = chrono::TimeDelta::from_std(margin).unwrap_or(chrono::TimeDelta::MAX);
+        self.expires_at.is_some_and(|at| at - Utc::now() <= margin)
+    }
+}
+
 impl fmt::Debug for AgentToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgentToken")

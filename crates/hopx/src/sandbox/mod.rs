@@ -34,6 +34,9 @@ pub struct Sandbox {
 
 struct Shared {
     state: Mutex<State>,
+    /// Held while the agent token is refreshed, so concurrent calls that find it stale (or
+    /// rejected) make one refresh between them, not one each.
+    token_refresh: tokio::sync::Mutex<()>,
     /// Made by `create`: leaving a `with` / `async with` / `await using` block kills it.
     created_here: bool,
 }
@@ -70,6 +73,7 @@ impl Sandbox {
                     info: info.with_fallbacks(),
                     token,
                 }),
+                token_refresh: tokio::sync::Mutex::new(()),
                 created_here,
             }),
         }
@@ -208,9 +212,65 @@ impl Sandbox {
     }
 
     /// The agent token, for data plane calls.
-    #[allow(dead_code)] // Used by the agent (data plane) calls.
     pub(crate) fn agent_token(&self) -> Option<AgentToken> {
         self.state().token.clone()
+    }
+
+    /// A token that the agent should accept: the current one unless it is missing, expires
+    /// within `margin`, or is `rejected` (the agent just answered 401 to it). Concurrent
+    /// callers share one refresh.
+    pub(crate) async fn usable_token(
+        &self,
+        margin: Duration,
+        rejected: Option<&str>,
+    ) -> Result<AgentToken> {
+        let usable = |token: &Option<AgentToken>| {
+            token
+                .as_ref()
+                .filter(|t| Some(t.value.as_str()) != rejected && !t.expires_within(margin))
+                .cloned()
+        };
+        if let Some(token) = usable(&self.state().token) {
+            return Ok(token);
+        }
+        let _refreshing = self.shared.token_refresh.lock().await;
+        // Another caller may have refreshed while this one waited for the lock.
+        if let Some(token) = usable(&self.state().token) {
+            return Ok(token);
+        }
+        self.refresh_token().await?;
+        self.agent_token().ok_or_else(|| {
+            Error::new(
+                ErrorCode::Decode,
+                "The token refresh succeeded but returned no token.",
+            )
+        })
+    }
+
+    /// The agent's base URL (`public_host`), fetching the sandbox's info once if this handle
+    /// was made from an id alone.
+    pub(crate) async fn agent_base_url(&self) -> Result<String> {
+        let known = self.state().info.public_host.clone();
+        let host = match known.filter(|h| !h.is_empty()) {
+            Some(host) => host,
+            None => self.get_info().await?.public_host.unwrap_or_default(),
+        };
+        if host.is_empty() {
+            return Err(Error::new(
+                ErrorCode::Decode,
+                format!(
+                    "The server gave no agent address (public_host) for sandbox '{}'.",
+                    self.id
+                ),
+            )
+            .with_hint("The sandbox may still be starting; check get_info().status."));
+        }
+        // The official API sends a bare host name; hopx-local sends a URL.
+        Ok(if host.contains("://") {
+            host
+        } else {
+            format!("https://{host}")
+        })
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
