@@ -51,8 +51,12 @@ pub fn for_error_code(code: ErrorCode) -> i32 {
         | ErrorCode::InvalidConfig
         | ErrorCode::Validation
         | ErrorCode::UnprocessableEntity => USAGE,
-        ErrorCode::NotFound | ErrorCode::TemplateNotFound | ErrorCode::Gone => NOT_FOUND,
-        ErrorCode::Timeout => TIMEOUT,
+        ErrorCode::NotFound
+        | ErrorCode::TemplateNotFound
+        | ErrorCode::Gone
+        | ErrorCode::FileNotFound => NOT_FOUND,
+        // A run killed at its execution timeout is a timeout too, not a generic failure.
+        ErrorCode::Timeout | ErrorCode::ExecutionTimeout => TIMEOUT,
         ErrorCode::Network => NETWORK,
         ErrorCode::RateLimited => RATE_LIMIT,
         _ => FAILURE,
@@ -72,5 +76,7 @@ mod tests {
         assert_eq!(for_error_code(ErrorCode::ApiKeyMissing), AUTH);
         assert_eq!(for_error_code(ErrorCode::TemplateNotFound), NOT_FOUND);
         assert_eq!(for_error_code(ErrorCode::Server), FAILURE);
+        assert_eq!(for_error_code(ErrorCode::ExecutionTimeout), TIMEOUT);
+        assert_eq!(for_error_code(ErrorCode::FileNotFound), NOT_FOUND);
     }
 }
