@@ -13,6 +13,37 @@ const util = require('node:util');
 const native = require('./native.js');
 
 // ---------------------------------------------------------------------------------------------
+// The promise bridge (crates/hopx-node/src/settle.rs): the addon makes each call's promise with
+// `newPending(id)` and settles finished calls in batches with `settle(batch)`, through one
+// threadsafe function for the whole environment instead of one per call. That threadsafe
+// function never keeps the process alive; `keepAlive` does, while any call is pending.
+
+const pendingCalls = new Map();
+const keepAlive = setInterval(() => {}, 0x7fffffff);
+keepAlive.unref();
+
+function newPending(id) {
+  return new Promise((resolve, reject) => {
+    pendingCalls.set(id, { resolve, reject });
+    if (pendingCalls.size === 1) keepAlive.ref();
+  });
+}
+
+/** `batch` is `[id, rejected, value, id, rejected, value, ...]`. */
+function settle(batch) {
+  for (let i = 0; i < batch.length; i += 3) {
+    const pending = pendingCalls.get(batch[i]);
+    if (pending === undefined) continue;
+    pendingCalls.delete(batch[i]);
+    if (batch[i + 1]) pending.reject(batch[i + 2]);
+    else pending.resolve(batch[i + 2]);
+  }
+  if (pendingCalls.size === 0) keepAlive.unref();
+}
+
+native.registerBridge(newPending, settle);
+
+// ---------------------------------------------------------------------------------------------
 // Errors
 
 /** Own fields of every HopxError, in the order they print. */

@@ -11,6 +11,8 @@
 //! - [`agent`]: the data plane on `NativeSandbox` (code, processes, commands, files, env).
 //! - [`models`]: the result objects.
 //! - [`errors`]: the one `hopx::Error` → JavaScript error conversion.
+//! - [`settle`]: how results get back to JavaScript (`promise`, and the bridge `js/index.js`
+//!   registers).
 //! - [`cli`]: `runCli`, the `hopx` command line for the package's `hopx` bin.
 
 // The workspace denies unsafe code, but napi's macros (#[napi] on functions, classes, objects
@@ -26,13 +28,13 @@ mod errors;
 mod models;
 mod options;
 mod sandbox;
+mod settle;
 
 use std::collections::HashMap;
-use std::future::Future;
 
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
-use napi::{Env, JsError};
 use napi_derive::napi;
+
+use settle::promise;
 
 /// The version of the package (and of the core it was built with).
 // Lower case because napi-derive 3.7 registers a constant under its Rust name and ignores
@@ -49,22 +51,4 @@ pub fn error_classes() -> HashMap<String, String> {
         .iter()
         .map(|code| (code.as_str().to_owned(), code.class_name().to_owned()))
         .collect()
-}
-
-/// Runs a core call on napi's tokio runtime as a Promise.
-///
-/// napi settles an `async fn`'s error off the JavaScript thread, where only its own
-/// `Error<Status>` can cross, and that would lose the `HOPX_ERROR` code. So the future hands
-/// the core's result back as a value, and the error becomes a JavaScript error here, on the
-/// JavaScript thread; the promise is rejected with that very object.
-fn promise<'env, V, F>(env: &'env Env, call: F) -> napi::Result<PromiseRaw<'env, V>>
-where
-    V: ToNapiValue + Send + 'static,
-    F: Future<Output = hopx::Result<V>> + Send + 'static,
-{
-    env.spawn_future_with_callback(async move { Ok(call.await) }, |env, result| {
-        result.map_err(|error| {
-            napi::Error::from(JsError::from(errors::to_napi_error(error)).into_unknown(*env))
-        })
-    })
 }

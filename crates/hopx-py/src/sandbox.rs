@@ -17,7 +17,7 @@ use crate::options::{
     list_sandboxes_options, list_templates_options,
 };
 use crate::resources::{Commands, EnvironmentVariables, Files};
-use crate::run::{after_scope, wait};
+use crate::run::{after_scope, wait, wait_spawned};
 
 pub(crate) fn templates(list: Vec<hopx::Template>) -> Vec<SandboxTemplate> {
     list.into_iter().map(SandboxTemplate::from).collect()
@@ -132,7 +132,7 @@ impl Sandbox {
             internet_access,
             env_vars,
         };
-        let inner = wait(py, calls::create(connection, args))?;
+        let inner = wait_spawned(py, calls::create(connection, args))?;
         Ok(Sandbox { inner })
     }
 
@@ -160,7 +160,7 @@ impl Sandbox {
             validate_api_key,
             request_timeout,
         );
-        let inner = wait(py, calls::connect(connection, sandbox_id))?;
+        let inner = wait_spawned(py, calls::connect(connection, sandbox_id))?;
         Ok(Sandbox { inner })
     }
 
@@ -195,7 +195,7 @@ impl Sandbox {
             request_timeout,
         );
         let options = list_sandboxes_options(status, region, limit);
-        let list = wait(py, calls::list(connection, options))?;
+        let list = wait_spawned(py, calls::list(connection, options))?;
         Ok(list.into_iter().map(|inner| Sandbox { inner }).collect())
     }
 
@@ -259,7 +259,7 @@ impl Sandbox {
             request_timeout,
         );
         let options = list_templates_options(category, language);
-        let list = wait(py, calls::list_templates(connection, options))?;
+        let list = wait_spawned(py, calls::list_templates(connection, options))?;
         Ok(templates(list))
     }
 
@@ -286,7 +286,7 @@ impl Sandbox {
             validate_api_key,
             request_timeout,
         );
-        let template = wait(py, calls::get_template(connection, name))?;
+        let template = wait_spawned(py, calls::get_template(connection, name))?;
         Ok(template.into())
     }
 
@@ -314,7 +314,7 @@ impl Sandbox {
             validate_api_key,
             request_timeout,
         );
-        wait(py, calls::delete_template(connection, template_id))
+        wait_spawned(py, calls::delete_template(connection, template_id))
     }
 
     /// Asks the API whether it is up (`GET /health`) and returns its JSON answer as a dict.
@@ -327,7 +327,7 @@ impl Sandbox {
         request_timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let connection = ConnectionArgs::new(None, base_url, None, None, request_timeout);
-        let health = wait(py, calls::health_check(connection))?;
+        let health = wait_spawned(py, calls::health_check(connection))?;
         object_to_py(py, &health)
     }
 

@@ -3,6 +3,10 @@
 //! A model field that cannot be read becomes `None`/empty instead of failing the whole
 //! response, because one odd template must not make `list_templates()` unusable.
 
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -95,21 +99,113 @@ where
 /// A list of objects. `null` or a missing list is empty (some servers send `"data": null` for
 /// no results), but anything else that is not a list of objects is an error: a body of the wrong
 /// shape must not pass for an empty result.
+///
+/// Read as it streams by, item by item, with no `Value` tree in between: a template list is the
+/// biggest body the control plane sends, and building and dropping that tree cost more than the
+/// rest of decoding it.
 pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
+    T: Deserialize<'de>,
 {
-    use serde::de::Error as _;
-    match Value::deserialize(d)? {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items
-            .into_iter()
-            .map(|v| match v {
-                v @ Value::Object(_) => serde_json::from_value(v).map_err(D::Error::custom),
-                _ => Err(D::Error::custom("a list item is not an object")),
-            })
-            .collect(),
-        _ => Err(D::Error::custom("expected a list")),
+    struct ListVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
+            while let Some(ObjectOnly(item)) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+
+    d.deserialize_any(ListVisitor(PhantomData))
+}
+
+/// A list item, which must be an object (derived struct impls would also read an array).
+struct ObjectOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list item that is an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        d.deserialize_any(ObjectVisitor(PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Item {
+        #[serde(default, deserialize_with = "super::string")]
+        id: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct List {
+        #[serde(default, deserialize_with = "super::list")]
+        data: Vec<Item>,
+    }
+
+    fn data(json: &str) -> Result<Vec<Item>, serde_json::Error> {
+        serde_json::from_str::<List>(json).map(|l| l.data)
+    }
+
+    #[test]
+    fn list_reads_objects_and_treats_null_or_missing_as_empty() {
+        let items = data(r#"{"data": [{"id": 1}, {"id": "b", "extra": [1, {"x": 2}]}, {}]}"#);
+        assert_eq!(
+            items.unwrap(),
+            vec![
+                Item {
+                    id: Some("1".into())
+                },
+                Item {
+                    id: Some("b".into())
+                },
+                Item { id: None }
+            ]
+        );
+        assert!(data(r#"{"data": null}"#).unwrap().is_empty());
+        assert!(data(r#"{}"#).unwrap().is_empty());
+        assert!(data(r#"{"data": []}"#).unwrap().is_empty());
+    }
+
+    #[test]
+    fn list_refuses_what_is_not_a_list_of_objects() {
+        assert!(data(r#"{"data": {"id": 1}}"#).is_err());
+        assert!(data(r#"{"data": "x"}"#).is_err());
+        assert!(data(r#"{"data": [{"id": 1}, 2]}"#).is_err());
+        assert!(data(r#"{"data": [["1"]]}"#).is_err());
     }
 }

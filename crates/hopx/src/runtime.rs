@@ -3,8 +3,10 @@
 
 use std::sync::Mutex;
 
-/// The shared multi-threaded runtime, started on first use. Two worker threads are plenty:
-/// the work is waiting on sockets, and a binding must not claim every core of the host.
+/// The shared runtime, started on first use, with one worker thread: the work is waiting on
+/// sockets, and a binding must not claim every core of the host. A second worker does not make
+/// calls faster: the two mostly wake each other up (on a 2-core machine that made a Python or
+/// Node call 10–20% slower, and 200 concurrent calls no faster; see `bench/`).
 ///
 /// A `fork()`ed child (Python's multiprocessing does this) inherits the runtime's memory but
 /// not its threads, so a child gets a runtime of its own instead of one that never runs.
@@ -21,7 +23,7 @@ pub fn shared() -> &'static tokio::runtime::Runtime {
             // cannot be shut down from a child.
             let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(
                 tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
+                    .worker_threads(1)
                     .thread_name("hopx-io")
                     .enable_all()
                     .build()
