@@ -32,7 +32,10 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-API_KEY = "hopx_live_benchkey0001.bench-secret_0123456789"
+# A fresh key per run: the stand-ins accept it, and no key is written into the repository.
+API_KEY = "hopx_live_" + "".join(
+    random.SystemRandom().choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12)
+) + "." + "".join(random.SystemRandom().choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(32))
 STARTED = time.monotonic()
 
 
