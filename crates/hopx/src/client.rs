@@ -350,7 +350,7 @@ pub async fn health_check_with_environment(
     let user_agent = options
         .user_agent
         .clone()
-        .unwrap_or_else(|| format!("hopx-rust/{}", crate::VERSION));
+        .unwrap_or_else(crate::config::default_user_agent);
     let http = HttpClient::unauthenticated(
         &base_url,
         options.request_timeout.unwrap_or(HEALTH_CHECK_TIMEOUT),

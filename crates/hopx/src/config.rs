@@ -300,8 +300,13 @@ pub fn resolve(options: &ClientOptions, env: &dyn Environment) -> Result<Resolve
         user_agent: options
             .user_agent
             .clone()
-            .unwrap_or_else(|| format!("hopx-rust/{}", crate::VERSION)),
+            .unwrap_or_else(default_user_agent),
     })
+}
+
+/// The `User-Agent` of the Rust SDK; the bindings pass their own.
+pub(crate) fn default_user_agent() -> String {
+    format!("hopx-rust/{}", crate::VERSION)
 }
 
 /// Resolves only the base URL (argument, `HOPX_BASE_URL`, config file, default), for calls
