@@ -4,6 +4,45 @@
 export declare const version: string;
 
 // ---------------------------------------------------------------------------------------------
+// Logging
+
+/** A log level, most important first. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * One log record of the SDK. It never holds a header, a body, a key, a token, an environment
+ * variable's value or a query string.
+ */
+export interface LogRecord {
+  level: LogLevel;
+  /** The part of the SDK that reported it, e.g. `'hopx::http'`. */
+  target: string;
+  /** What happened, in a few fixed words: `'request succeeded'`, `'request failed'`, `'retrying request'`, ... */
+  message: string;
+  /**
+   * The event's fields, e.g. `{ method: 'GET', path: '/v1/templates', status: 500, attempt: 1,
+   * elapsed_ms: 3, request_id: '-' }`; a retry has `wait_s` and `server_wait_s` (seconds).
+   */
+  fields: Record<string, string | number>;
+  /** The record as one line: `'hopx: request failed method=GET path=/v1/templates ...'`. */
+  line: string;
+}
+
+/**
+ * Sends the SDK's log records at `level` and above (default `'info'`: retries and warnings;
+ * `'debug'` adds one record per request) to `logger`, called on the JavaScript thread, a little
+ * after the event (records are queued, never waited for; records still queued when the process
+ * exits are lost). One logger per process: the last call wins. What the logger throws is
+ * ignored.
+ *
+ * Logging is off by default. Without a logger, `HOPX_LOG=error|warn|info|debug|trace` (read
+ * when the package loads) prints records to stderr as `<ISO time> <LEVEL> hopx: <message>
+ * name=value ...`; `setLogger(null)` goes back to that (or to nothing).
+ * @throws {InvalidArgumentError} for a logger that is not a function or an unknown level.
+ */
+export declare function setLogger(logger: ((record: LogRecord) => void) | null, level?: LogLevel): void;
+
+// ---------------------------------------------------------------------------------------------
 // Options
 
 /**
@@ -33,8 +72,56 @@ export interface ClientOptions {
    * Default: `HOPX_VALIDATE_API_KEY`, else on.
    */
   validateApiKey?: boolean;
-  /** The HTTP request timeout in milliseconds (default 60 000). Not the sandbox lifetime. */
+  /**
+   * The timeout of each HTTP attempt in milliseconds (default 60 000): a request that gets no
+   * complete answer in time is a {@link TimeoutError} with `timeoutKind: 'request'` (retried
+   * for GET, PUT and DELETE). Not the sandbox lifetime (`timeoutSeconds`), nor a code
+   * execution's `timeout`.
+   */
   requestTimeoutMs?: number;
+  /**
+   * How many times a failed request may be sent again: a whole number from 0 (send once) to
+   * 10; default 3. Only requests that provably were not processed, or are safe to repeat
+   * (GET, PUT, DELETE), are retried; a POST that may have been carried out never is.
+   */
+  maxRetries?: number;
+  /**
+   * The most one call may take, retries and waits included, in milliseconds (default 300 000).
+   * When it runs out, or a wait before a retry would not fit in what is left, the call fails
+   * at once with `timeoutKind: 'deadline'` (and the wait as `retryAfter`). A code execution
+   * still gets its own `timeout`.
+   */
+  deadlineMs?: number;
+  /**
+   * A proxy URL for every request, e.g. `'http://user:pass@proxy:3128'` (its password never
+   * appears in errors or logs). Default: `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` (lower case
+   * first), minus the hosts in `NO_PROXY`; this option ignores those variables.
+   */
+  proxy?: string;
+  /**
+   * A PEM file of extra CA certificates to trust besides the system's (for a private CA or a
+   * TLS-inspecting proxy). Default: `HOPX_CA_BUNDLE`, then `SSL_CERT_FILE`.
+   */
+  caBundle?: string;
+  /**
+   * `false` keeps every connection on HTTP/1.1. By default HTTP/2 is used when an HTTPS server
+   * offers it (by ALPN).
+   */
+  http2?: boolean;
+}
+
+/**
+ * Options of {@link Sandbox.withOptions}: the per-call settings, each kept as it was when not
+ * given. Checked by the SDK (an {@link InvalidArgumentError}, nothing sent): timeouts must be
+ * positive, `maxRetries` a whole number from 0 to 10.
+ */
+export interface CallOptions {
+  /** The timeout of each HTTP attempt, in milliseconds (see {@link ClientOptions.requestTimeoutMs}). */
+  requestTimeoutMs?: number;
+  /** How many times a failed request may be sent again (see {@link ClientOptions.maxRetries}). */
+  maxRetries?: number;
+  /** The most one call may take, retries and waits included, in milliseconds. */
+  deadlineMs?: number;
 }
 
 /** Options of {@link Sandbox.create}. One of `template` and `templateId` is required. */
@@ -78,7 +165,8 @@ export interface ListSandboxesOptions extends ClientOptions {
 }
 
 /** Options of {@link Sandbox.healthCheck}. No API key is needed (none is sent). */
-export interface HealthCheckOptions {
+export interface HealthCheckOptions
+  extends Pick<ClientOptions, 'maxRetries' | 'deadlineMs' | 'proxy' | 'caBundle' | 'http2'> {
   /** The control plane URL. Default: `HOPX_BASE_URL`, then the config file, then `https://api.hopx.dev`. */
   baseURL?: string;
   /** The HTTP request timeout in milliseconds (default 10 000 for the health check). */
@@ -609,6 +697,17 @@ export declare class Sandbox {
   static healthCheck(baseURL?: string): Promise<Record<string, unknown>>;
   /** The health check with options (`baseURL`, `requestTimeoutMs`). */
   static healthCheck(options?: HealthCheckOptions): Promise<Record<string, unknown>>;
+  /**
+   * This sandbox with other retry and timeout settings for the calls made through the
+   * returned handle, including its `files`, `commands` and `env`:
+   * `await sandbox.withOptions({ requestTimeoutMs: 5000, maxRetries: 0 }).files.read(path)`.
+   * The new handle shares the sandbox's state and token with this one, and leaving an
+   * `await using` block with it kills the sandbox only if this one would (a sandbox from
+   * {@link Sandbox.create}). No request is made.
+   * @throws {InvalidArgumentError} for a timeout that is not positive or a `maxRetries` that
+   *   is not a whole number from 0 to 10.
+   */
+  withOptions(options: CallOptions): Sandbox;
   /** The sandbox id. */
   get sandboxId(): string;
   /**
@@ -730,7 +829,21 @@ export interface HopxErrorFields {
   details?: Record<string, unknown>;
   /** How long the server asked to wait before retrying, in seconds (HTTP 429 and 503). */
   retryAfter?: number;
+  /** How many times the request was sent (default 0). */
+  attempts?: number;
+  /** Whether the server may have carried the request out (default false). */
+  maybeProcessed?: boolean;
+  /** Which timeout fired (default null). */
+  timeoutKind?: TimeoutKind | null;
 }
+
+/**
+ * Which of the separate timeouts fired: `'connect'` (no connection within 10 s; nothing was
+ * sent), `'request'` (one attempt got no complete answer within `requestTimeoutMs`),
+ * `'deadline'` (the whole call ran out of `deadlineMs`), `'execution'` (the sandbox stopped
+ * the code when its `timeout` passed).
+ */
+export type TimeoutKind = 'connect' | 'request' | 'deadline' | 'execution';
 
 /**
  * The base class of every error the SDK throws. Its message, fields, `String()`,
@@ -756,8 +869,28 @@ export declare class HopxError extends Error {
   hint?: string;
   /** The server's structured `details`. */
   details?: Record<string, unknown>;
-  /** How long the server asked to wait before retrying, in seconds (HTTP 429 and 503). */
+  /**
+   * How long the server asked to wait before retrying, in seconds (HTTP 429 and 503), or the
+   * wait the SDK would have needed when it gave up because the wait did not fit in the deadline.
+   */
   retryAfter?: number;
+  /**
+   * How many times the request was sent: 0 when the error came before anything was sent (a
+   * bad argument, a missing key), more than 1 after retries.
+   */
+  attempts: number;
+  /**
+   * True when the server may have carried the request out although the call failed (a POST
+   * whose connection broke or timed out, or that got a 500/502/504). It was not sent again:
+   * check before repeating it (for a create: {@link Sandbox.list}).
+   */
+  maybeProcessed: boolean;
+  /** Which timeout fired, for {@link TimeoutError} and execution timeouts; else `null`. */
+  timeoutKind: TimeoutKind | null;
+  /**
+   * `{ name, message, ...fields }`: the fields that are set; `attempts`, `maybeProcessed` and
+   * `timeoutKind` only when they are not 0, false or null.
+   */
   toJSON(): { name: string; message: string } & HopxErrorFields;
 }
 
@@ -807,7 +940,10 @@ export declare class ServerError extends APIError {}
 export declare class ResponseDecodeError extends APIError {}
 /** The connection could not be made, or broke. */
 export declare class NetworkError extends HopxError {}
-/** The request timeout passed before the server answered. */
+/**
+ * A timeout passed before the server answered: `timeoutKind` says which (`'connect'`,
+ * `'request'` or `'deadline'`).
+ */
 export declare class TimeoutError extends NetworkError {}
 /** The sandbox's agent reported an error. */
 export declare class AgentError extends HopxError {}

@@ -46,8 +46,23 @@ native.registerBridge(newPending, settle);
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Own fields of every HopxError, in the order they print. */
+/** Own fields of every HopxError, in the order they print (when set). */
 const ERROR_FIELDS = ['code', 'status', 'requestId', 'serverCode', 'hint', 'details', 'retryAfter'];
+
+/**
+ * The fields an error prints: those of ERROR_FIELDS that are set, then `attempts`,
+ * `maybeProcessed` and `timeoutKind` when they say something (not 0, false, null).
+ */
+function printedFields(error) {
+  const fields = {};
+  for (const field of ERROR_FIELDS) {
+    if (error[field] !== undefined) fields[field] = error[field];
+  }
+  if (error.attempts) fields.attempts = error.attempts;
+  if (error.maybeProcessed) fields.maybeProcessed = error.maybeProcessed;
+  if (error.timeoutKind != null) fields.timeoutKind = error.timeoutKind;
+  return fields;
+}
 
 /**
  * The base class of every error the SDK throws.
@@ -59,7 +74,8 @@ class HopxError extends Error {
   /**
    * @param {string} message
    * @param {object|string} [options] `{ code, status, requestId, serverCode, hint, details,
-   *   retryAfter }`; or, as in the official SDK, `(message, code, requestId, statusCode)`.
+   *   retryAfter, attempts, maybeProcessed, timeoutKind }`; or, as in the official SDK,
+   *   `(message, code, requestId, statusCode)`.
    */
   constructor(message, options, requestId, statusCode) {
     super(message);
@@ -74,6 +90,16 @@ class HopxError extends Error {
     this.hint = fields.hint ?? undefined;
     this.details = fields.details ?? undefined;
     this.retryAfter = fields.retryAfter ?? undefined;
+    /** How many times the request was sent (0: the error came before anything was sent). */
+    this.attempts = fields.attempts ?? 0;
+    /**
+     * The server may have carried the request out although the call failed (a POST whose
+     * connection broke, or that got a 500/502/504). It was not sent again: check before
+     * retrying it (for a create: list the sandboxes).
+     */
+    this.maybeProcessed = fields.maybeProcessed ?? false;
+    /** Which timeout fired: `'connect'`, `'request'`, `'deadline'`, `'execution'`, or `null`. */
+    this.timeoutKind = fields.timeoutKind ?? null;
   }
 
   /** The HTTP status (the official SDK's name for `status`). */
@@ -86,20 +112,13 @@ class HopxError extends Error {
   }
 
   toJSON() {
-    const json = { name: this.name, message: this.message };
-    for (const field of ERROR_FIELDS) {
-      if (this[field] !== undefined) json[field] = this[field];
-    }
-    return json;
+    return { name: this.name, message: this.message, ...printedFields(this) };
   }
 
   [util.inspect.custom](depth, options, inspect) {
     const stack = typeof this.stack === 'string' ? this.stack : `${this.name}: ${this.message}`;
     if (depth < 0) return options.stylize(`[${this.name}: ${this.message}]`, 'special');
-    const fields = {};
-    for (const field of ERROR_FIELDS) {
-      if (this[field] !== undefined) fields[field] = this[field];
-    }
+    const fields = printedFields(this);
     const nested = { ...options, depth: options.depth == null ? null : options.depth - 1 };
     return `${stack} ${inspect(fields, nested)}`;
   }
@@ -280,6 +299,9 @@ function fromNativeError(error) {
     hint: reason.hint,
     details: reason.details,
     retryAfter: reason.retryAfterMs == null ? undefined : reason.retryAfterMs / 1000,
+    attempts: reason.attempts,
+    maybeProcessed: reason.maybeProcessed,
+    timeoutKind: reason.timeoutKind,
   });
   Error.captureStackTrace(converted, fromNativeError);
   return converted;
@@ -824,6 +846,27 @@ class Sandbox {
     return call(() => native.healthCheck(options));
   }
 
+  /**
+   * This sandbox with other retry and timeout settings for the calls made through the returned
+   * handle (including its `files`, `commands` and `env`): `{ requestTimeoutMs, maxRetries,
+   * deadlineMs }`, each left as it was when not given. The new handle shares the sandbox's
+   * state and token with this one; leaving an `await using` block with it kills the sandbox
+   * only if this one would (a sandbox from `create`). No request is made.
+   */
+  withOptions(options) {
+    if (options != null && typeof options !== 'object') {
+      throw new InvalidArgumentError(
+        `withOptions() takes an options object ({ requestTimeoutMs, maxRetries, deadlineMs }), not ${describeType(options)}.`,
+        { code: 'invalid_argument' },
+      );
+    }
+    try {
+      return new Sandbox(CONSTRUCT, this.#native.withOptions(options));
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+  }
+
   /** The sandbox id. */
   get sandboxId() {
     return this.#native.sandboxId;
@@ -959,6 +1002,42 @@ class Sandbox {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Logging
+
+/**
+ * Sends the SDK's log records at `level` (default `'info'`) and above to `logger(record)`,
+ * called on the JavaScript thread: `{ level, target, message, fields, line }`. `null` goes back
+ * to what `HOPX_LOG` asked for when the package loaded (or nothing). What the logger throws (or
+ * the promise it returns rejects with) is ignored: logging never breaks a call.
+ */
+function setLogger(logger, level) {
+  if (logger == null) {
+    native.setLogger(null);
+    return;
+  }
+  if (typeof logger !== 'function') {
+    throw new InvalidArgumentError(`setLogger() takes a function or null, not ${describeType(logger)}.`, {
+      code: 'invalid_argument',
+    });
+  }
+  const guarded = (record) => {
+    try {
+      const result = logger(record);
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+        result.then(undefined, () => {});
+      }
+    } catch {
+      // A logger's own failure is not the SDK's: the call it reports on carries on.
+    }
+  };
+  try {
+    native.setLogger(guarded, level);
+  } catch (error) {
+    throw fromNativeError(error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Exports: `require('@hopx-ai/sdk')` is the namespace, `.default` is `Sandbox` (as in the
 // official package's CommonJS build).
 
@@ -970,6 +1049,7 @@ module.exports = {
   ExecutionResult,
   CommandResult,
   FileInfo,
+  setLogger,
   version: native.version,
   ...ERROR_CLASSES,
 };

@@ -13,6 +13,8 @@ export CARGO_BUILD_TARGET
 PROFILE_DIR=debug
 TARGET_DIR="$ROOT/target/$CARGO_BUILD_TARGET/$PROFILE_DIR"
 export HOPX_LOCAL_BIN="$TARGET_DIR/hopx-local"
+# The test suites' fault-injecting proxy, forward proxy and HTTPS front (crates/hopx-testkit).
+export HOPX_TESTKIT_BIN="$TARGET_DIR/hopx-testkit"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -37,7 +39,7 @@ run_rust_tests() {
     cargo nextest run --workspace --no-fail-fast
   else
     echo "note: cargo-nextest not found; using cargo test" >&2
-    cargo build -p hopx-local --bins
+    cargo build -p hopx-local -p hopx-testkit --bins
     cargo test --workspace --no-fail-fast
   fi
 }
@@ -45,6 +47,11 @@ run_rust_tests() {
 build_local_server() {
   step "building hopx-local"
   cargo build -p hopx-local --bins
+}
+
+build_test_servers() {
+  step "building hopx-local and hopx-testkit"
+  cargo build -p hopx-local -p hopx-testkit --bins
 }
 
 setup_python() {

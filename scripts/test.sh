@@ -21,7 +21,7 @@ run_rust_tests
 step "API conformance (schemathesis)"
 scripts/conformance.sh
 
-build_local_server
+build_test_servers
 setup_python
 step "Python tests (pytest)"
 .venv/bin/python -m pytest -q tests/python

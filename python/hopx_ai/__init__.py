@@ -23,6 +23,12 @@ of a ``with`` block; one from ``connect()``, ``list()``, ``iter()`` or
 ``Sandbox(sandbox_id)`` is left running. The API key comes from ``api_key=``,
 else ``HOPX_API_KEY``, else the nearest ``.env`` file, else ``~/.hopx/config.toml``
 (see the README for its format). Errors are in :mod:`hopx_ai.errors`.
+
+Retries and timeouts are set per call or per client with the connection keywords
+(``max_retries``, ``request_timeout``, ``deadline``; also ``proxy``, ``ca_bundle``, ``http2``)
+and per sandbox handle with ``sandbox.with_options(...)``. Requests, retries and risky
+settings are logged to the standard :mod:`logging` logger ``"hopx_ai"`` (DEBUG, INFO and
+WARNING), never with keys, tokens, headers, bodies or env var values.
 """
 
 from . import _native

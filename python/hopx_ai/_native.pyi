@@ -30,6 +30,8 @@ __all__ = [
     "Sandbox",
     "SandboxIterator",
     "_error_classes",
+    "_stop_logging",
+    "_sync_log_level",
     "run_cli",
     "__version__",
 ]
@@ -43,6 +45,13 @@ _LocalPath = Union[str, "os.PathLike[str]"]
 
 def _error_classes() -> Dict[str, str]:
     """``{error code: exception class name}`` for every code the core can raise."""
+
+def _sync_log_level() -> None:
+    """Copies the ``hopx_ai`` logger's effective level to the core now (every SDK call does
+    this itself)."""
+
+def _stop_logging() -> None:
+    """Stops forwarding the core's log records to ``logging`` (run at interpreter exit)."""
 
 def run_cli(argv: List[str]) -> int:
     """Runs the ``hopx`` command line (``argv[0]`` is the program name) on the real stdin,
@@ -397,28 +406,37 @@ class ProcessInfo:
 class Files:
     """The sandbox's files (``sandbox.files``). ``read``/``write`` for text,
     ``read_bytes``/``write_bytes`` for exact bytes: no content is ever guessed to be base64.
-    Every method blocks (without the GIL) until the agent answers."""
+    Every method blocks (without the GIL) until the agent answers; ``timeout`` (seconds) is
+    the request timeout of that call only."""
 
-    def read(self, path: str) -> str:
+    def read(self, path: str, *, timeout: Optional[float] = None) -> str:
         """A text file's contents; a missing file raises ``FileNotFoundError``."""
-    def read_bytes(self, path: str) -> bytes:
+    def read_bytes(self, path: str, *, timeout: Optional[float] = None) -> bytes:
         """A file's exact bytes."""
-    def write(self, path: str, content: _FileContent, mode: Optional[str] = None) -> None:
+    def write(
+        self, path: str, content: _FileContent, mode: Optional[str] = None, *, timeout: Optional[float] = None
+    ) -> None:
         """Writes a file (text, or bytes written exactly), creating parent directories.
         ``mode`` defaults to ``"0644"``."""
-    def write_bytes(self, path: str, content: _Bytes, mode: Optional[str] = None) -> None:
+    def write_bytes(
+        self, path: str, content: _Bytes, mode: Optional[str] = None, *, timeout: Optional[float] = None
+    ) -> None:
         """Writes exact bytes, creating parent directories. ``mode`` defaults to ``"0644"``."""
-    def list(self, path: Optional[str] = None) -> List[FileInfo]:
+    def list(self, path: Optional[str] = None, *, timeout: Optional[float] = None) -> List[FileInfo]:
         """The entries of a directory (default ``/workspace``)."""
-    def exists(self, path: str) -> bool:
+    def exists(self, path: str, *, timeout: Optional[float] = None) -> bool:
         """Whether a file or directory exists. A failure to ask raises; never False."""
-    def remove(self, path: str) -> None:
+    def remove(self, path: str, *, timeout: Optional[float] = None) -> None:
         """Removes a file, or a directory with everything in it."""
-    def mkdir(self, path: str) -> None:
+    def mkdir(self, path: str, *, timeout: Optional[float] = None) -> None:
         """Creates a directory and its parents."""
-    def upload(self, local_path: _LocalPath, remote_path: str) -> None:
+    def upload(
+        self, local_path: _LocalPath, remote_path: str, *, timeout: Optional[float] = None
+    ) -> None:
         """Uploads a local file to ``remote_path``."""
-    def download(self, remote_path: str, local_path: _LocalPath) -> None:
+    def download(
+        self, remote_path: str, local_path: _LocalPath, *, timeout: Optional[float] = None
+    ) -> None:
         """Downloads ``remote_path`` into a local file, exactly (replaced only once every byte
         arrived)."""
 
@@ -443,9 +461,10 @@ class Commands:
 
 @final
 class EnvironmentVariables:
-    """The sandbox's environment variables (``sandbox.env``). Values are never printed."""
+    """The sandbox's environment variables (``sandbox.env``). Values are never printed.
+    ``timeout`` (seconds) is the request timeout of that call only."""
 
-    def get_all(self) -> Dict[str, str]:
+    def get_all(self, *, timeout: Optional[float] = None) -> Dict[str, str]:
         """Every variable."""
     @overload
     def get(self, key: str, default: None = None) -> Optional[str]: ...
@@ -454,13 +473,13 @@ class EnvironmentVariables:
     @overload
     def get(self, key: str, default: _T) -> Union[str, _T]:
         """One variable's value, or ``default`` when it is not set."""
-    def set(self, key: str, value: str) -> None:
+    def set(self, key: str, value: str, *, timeout: Optional[float] = None) -> None:
         """Sets one variable, keeping the others."""
-    def update(self, env_vars: Dict[str, str]) -> None:
+    def update(self, env_vars: Dict[str, str], *, timeout: Optional[float] = None) -> None:
         """Sets these variables, keeping the others (merge)."""
-    def set_all(self, env_vars: Dict[str, str]) -> None:
+    def set_all(self, env_vars: Dict[str, str], *, timeout: Optional[float] = None) -> None:
         """Replaces every variable with these."""
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, *, timeout: Optional[float] = None) -> None:
         """Deletes one variable, leaving the others untouched."""
     def clear(self) -> None:
         """Deletes every variable."""
@@ -470,25 +489,33 @@ class AsyncFiles:
     """The sandbox's files (``sandbox.files`` of an ``AsyncSandbox``): the methods of
     ``Files``, as coroutines."""
 
-    async def read(self, path: str) -> str:
+    async def read(self, path: str, *, timeout: Optional[float] = None) -> str:
         """A text file's contents (coroutine)."""
-    async def read_bytes(self, path: str) -> bytes:
+    async def read_bytes(self, path: str, *, timeout: Optional[float] = None) -> bytes:
         """A file's exact bytes (coroutine)."""
-    async def write(self, path: str, content: _FileContent, mode: Optional[str] = None) -> None:
+    async def write(
+        self, path: str, content: _FileContent, mode: Optional[str] = None, *, timeout: Optional[float] = None
+    ) -> None:
         """Writes a file, text or exact bytes (coroutine)."""
-    async def write_bytes(self, path: str, content: _Bytes, mode: Optional[str] = None) -> None:
+    async def write_bytes(
+        self, path: str, content: _Bytes, mode: Optional[str] = None, *, timeout: Optional[float] = None
+    ) -> None:
         """Writes exact bytes (coroutine)."""
-    async def list(self, path: Optional[str] = None) -> List[FileInfo]:
+    async def list(self, path: Optional[str] = None, *, timeout: Optional[float] = None) -> List[FileInfo]:
         """The entries of a directory (coroutine; default ``/workspace``)."""
-    async def exists(self, path: str) -> bool:
+    async def exists(self, path: str, *, timeout: Optional[float] = None) -> bool:
         """Whether a file or directory exists (coroutine). A failure to ask raises."""
-    async def remove(self, path: str) -> None:
+    async def remove(self, path: str, *, timeout: Optional[float] = None) -> None:
         """Removes a file or a directory tree (coroutine)."""
-    async def mkdir(self, path: str) -> None:
+    async def mkdir(self, path: str, *, timeout: Optional[float] = None) -> None:
         """Creates a directory and its parents (coroutine)."""
-    async def upload(self, local_path: _LocalPath, remote_path: str) -> None:
+    async def upload(
+        self, local_path: _LocalPath, remote_path: str, *, timeout: Optional[float] = None
+    ) -> None:
         """Uploads a local file (coroutine)."""
-    async def download(self, remote_path: str, local_path: _LocalPath) -> None:
+    async def download(
+        self, remote_path: str, local_path: _LocalPath, *, timeout: Optional[float] = None
+    ) -> None:
         """Downloads into a local file, exactly (coroutine)."""
 
 @final
@@ -512,7 +539,7 @@ class AsyncEnvironmentVariables:
     """The sandbox's environment variables (``sandbox.env`` of an ``AsyncSandbox``), with
     coroutine methods. Values are never printed."""
 
-    async def get_all(self) -> Dict[str, str]:
+    async def get_all(self, *, timeout: Optional[float] = None) -> Dict[str, str]:
         """Every variable (coroutine)."""
     @overload
     async def get(self, key: str, default: None = None) -> Optional[str]: ...
@@ -521,13 +548,13 @@ class AsyncEnvironmentVariables:
     @overload
     async def get(self, key: str, default: _T) -> Union[str, _T]:
         """One variable's value, or ``default`` when it is not set (coroutine)."""
-    async def set(self, key: str, value: str) -> None:
+    async def set(self, key: str, value: str, *, timeout: Optional[float] = None) -> None:
         """Sets one variable (coroutine)."""
-    async def update(self, env_vars: Dict[str, str]) -> None:
+    async def update(self, env_vars: Dict[str, str], *, timeout: Optional[float] = None) -> None:
         """Sets these variables, keeping the others (coroutine)."""
-    async def set_all(self, env_vars: Dict[str, str]) -> None:
+    async def set_all(self, env_vars: Dict[str, str], *, timeout: Optional[float] = None) -> None:
         """Replaces every variable with these (coroutine)."""
-    async def delete(self, key: str) -> None:
+    async def delete(self, key: str, *, timeout: Optional[float] = None) -> None:
         """Deletes one variable (coroutine)."""
     async def clear(self) -> None:
         """Deletes every variable (coroutine)."""
@@ -549,8 +576,20 @@ class Sandbox:
     Connection keywords (every static method and the constructor): ``api_key`` (else
     ``HOPX_API_KEY``, the nearest ``.env``, ``~/.hopx/config.toml``), ``base_url`` (else
     ``HOPX_BASE_URL``, the config file, https://api.hopx.dev), ``auth_header`` (``"bearer"``
-    or ``"x-api-key"``), ``validate_api_key`` (``False`` skips the key format check) and
-    ``request_timeout`` (HTTP timeout in seconds).
+    or ``"x-api-key"``), ``validate_api_key`` (``False`` skips the key format check),
+    ``request_timeout`` (seconds each attempt may take, default 60; the constructor also
+    takes the official name ``timeout``), ``max_retries`` (how many times a failed request
+    is sent again, 0 to 10, default 3; a POST that may have been carried out is never sent
+    again), ``deadline`` (seconds the whole call may take, retries and waits included,
+    default 300), ``proxy`` (a proxy URL; else ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+    with ``NO_PROXY``), ``ca_bundle`` (a PEM file of extra CA certificates; else
+    ``HOPX_CA_BUNDLE``, then ``SSL_CERT_FILE``) and ``http2`` (``False`` keeps to
+    HTTP/1.1). They apply to that call (and, for the constructor, to the handle's calls);
+    ``with_options()`` changes the retry and timeout settings of a handle.
+
+    The SDK logs each request (DEBUG), each retry (INFO) and risky settings (WARNING) to the
+    ``logging`` logger ``"hopx_ai"``, with the fields in ``record.hopx``; never keys,
+    tokens, headers, bodies or env var values.
     """
 
     def __new__(
@@ -562,6 +601,12 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "Sandbox":
         """A handle on an existing sandbox by id. Makes no request: raises at once on an
         invalid id or a missing/invalid API key. Leaving a ``with`` block does not kill it."""
@@ -579,6 +624,11 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "Sandbox":
         """Creates a sandbox from a template (``template`` name, or ``template_id``, which wins).
 
@@ -595,6 +645,11 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "Sandbox":
         """Attaches to an existing sandbox: fetches its info, resumes it if paused and gets a
         fresh agent token. A stopped sandbox raises ``ConflictError`` (the hint says how to
@@ -610,6 +665,11 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> List["Sandbox"]:
         """One page of the organization's sandboxes, as ``Sandbox`` objects carrying their
         info (no request per sandbox). ``status``: running, stopped, paused or creating;
@@ -625,6 +685,11 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "SandboxIterator":
         """Every sandbox of the organization, lazily: a page is fetched only when needed.
         The filters are checked at once. A server that says more pages follow without a
@@ -640,6 +705,11 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> List[SandboxTemplate]:
         """Lists the templates sandboxes can be created from."""
     @staticmethod
@@ -651,6 +721,11 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> SandboxTemplate:
         """One template by name or id. An unknown one raises ``TemplateNotFoundError`` with
         ``.suggested_template`` (the closest name, or ``None``)."""
@@ -663,17 +738,44 @@ class Sandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> None:
         """Deletes one of the organization's own templates. A built-in public template raises
         ``PermissionDeniedError``; an unknown one ``NotFoundError``."""
     @staticmethod
     def health_check(
-        *, base_url: Optional[str] = None, request_timeout: Optional[float] = None
+        *,
+        base_url: Optional[str] = None,
+        request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> Dict[str, Any]:
         """``GET /health`` as a dict. Needs no API key; ``request_timeout`` defaults to 10 s."""
     @property
     def sandbox_id(self) -> str:
         """The sandbox id."""
+    def with_options(
+        self,
+        *,
+        request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        timeout: Optional[float] = None,
+    ) -> "Sandbox":
+        """This sandbox with other retry and timeout settings for every call made through the
+        returned handle (its ``files``, ``commands`` and ``env`` included):
+        ``request_timeout`` (or its official name ``timeout``; seconds, per attempt),
+        ``max_retries`` (0 to 10) and ``deadline`` (seconds for the whole call, retries and
+        waits included). ``None`` keeps this handle's setting; no request is made. Both
+        handles share the sandbox's state, and leaving a ``with`` block on the new one kills
+        the sandbox only when leaving it on this one would."""
     def get_info(self) -> SandboxInfo:
         """Fetches the sandbox's current state (``repr()`` shows it from then on)."""
     def kill(self) -> None:
@@ -782,6 +884,12 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "AsyncSandbox":
         """A handle on an existing sandbox by id. Makes no request: raises at once on an
         invalid id or a missing/invalid API key. ``async with`` does not kill it."""
@@ -799,6 +907,11 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "_AsyncSandboxContextManager":
         """Creates a sandbox from a template. Arguments as for ``Sandbox.create``.
 
@@ -816,6 +929,11 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "AsyncSandbox":
         """Attaches to an existing sandbox: fetches its info, resumes it if paused and gets a
         fresh agent token; a stopped sandbox raises ``ConflictError``. ``async with`` does not
@@ -831,6 +949,11 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> List["AsyncSandbox"]:
         """One page of the organization's sandboxes (``limit`` 1 to 100, default 100), as
         ``AsyncSandbox`` objects carrying their info."""
@@ -844,6 +967,11 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> "AsyncSandboxIterator":
         """Every sandbox as an async iterator (``async for sbx in AsyncSandbox.iter():``),
         fetching a page only when needed. Not a coroutine: the filters are checked at once."""
@@ -857,6 +985,11 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> List[SandboxTemplate]:
         """Lists the templates (coroutine)."""
     @staticmethod
@@ -868,6 +1001,11 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> SandboxTemplate:
         """One template by name or id (coroutine). As ``Sandbox.get_template``."""
     @staticmethod
@@ -879,16 +1017,43 @@ class AsyncSandbox:
         auth_header: Optional[str] = None,
         validate_api_key: Optional[bool] = None,
         request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> None:
         """Deletes one of the organization's own templates (coroutine)."""
     @staticmethod
     async def health_check(
-        *, base_url: Optional[str] = None, request_timeout: Optional[float] = None
+        *,
+        base_url: Optional[str] = None,
+        request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[_LocalPath] = None,
+        http2: Optional[bool] = None,
     ) -> Dict[str, Any]:
         """``GET /health`` as a dict (coroutine). Needs no API key."""
     @property
     def sandbox_id(self) -> str:
         """The sandbox id."""
+    def with_options(
+        self,
+        *,
+        request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        deadline: Optional[float] = None,
+        timeout: Optional[float] = None,
+    ) -> "AsyncSandbox":
+        """This sandbox with other retry and timeout settings for every call made through the
+        returned handle (its ``files``, ``commands`` and ``env`` included):
+        ``request_timeout`` (or its official name ``timeout``; seconds, per attempt),
+        ``max_retries`` (0 to 10) and ``deadline`` (seconds for the whole call, retries and
+        waits included). ``None`` keeps this handle's setting; no request is made. Both
+        handles share the sandbox's state, and leaving a ``with`` block on the new one kills
+        the sandbox only when leaving it on this one would."""
     async def get_info(self) -> SandboxInfo:
         """Fetches the sandbox's current state (coroutine)."""
     async def kill(self) -> None:

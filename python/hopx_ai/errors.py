@@ -33,8 +33,14 @@ The hierarchy and constructor keywords follow the official ``hopx-ai`` SDK, so e
 Every error has ``.message``, ``.code`` (a stable string shared with the Rust and JavaScript
 SDKs, e.g. ``"api_key_missing"``), ``.status_code``, ``.request_id``, ``.details`` (dict),
 ``.hint`` (how to fix it), ``.server_code`` (the server's own code) and ``.retry_after``
-(seconds). None of them ever contains an API key secret, a sandbox token or an env var value.
-Errors pickle with all their attributes.
+(seconds: what the server asked for, or the wait a retry needed when it did not fit in the
+call's deadline). Three say how the request went: ``.attempts`` (how many times it was sent;
+0 when nothing was sent), ``.maybe_processed`` (True when the server may have carried out a
+request that was not retried, e.g. a create whose connection broke: list your sandboxes
+before trying again) and ``.timeout_kind`` (which timeout fired: ``"connect"``,
+``"request"``, ``"deadline"`` or ``"execution"``; None for other errors). None of them ever
+contains an API key secret, a sandbox token, a proxy password or an env var value. Errors
+pickle with all their attributes.
 
 ``TimeoutError`` and ``FileNotFoundError`` shadow the builtins of the same name, as in the
 official SDK: import them qualified (``hopx_ai.errors.TimeoutError``) if that matters.
@@ -93,6 +99,9 @@ class HopxError(Exception):
     hint: Optional[str]
     server_code: Optional[str]
     retry_after: Optional[float]
+    attempts: int
+    maybe_processed: bool
+    timeout_kind: Optional[str]
 
     def __init__(
         self,
@@ -105,6 +114,9 @@ class HopxError(Exception):
         hint: Optional[str] = None,
         server_code: Optional[str] = None,
         retry_after: Optional[float] = None,
+        attempts: int = 0,
+        maybe_processed: bool = False,
+        timeout_kind: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -115,6 +127,9 @@ class HopxError(Exception):
         self.hint = hint
         self.server_code = server_code
         self.retry_after = retry_after
+        self.attempts = attempts
+        self.maybe_processed = maybe_processed
+        self.timeout_kind = timeout_kind
 
     def __str__(self) -> str:
         text = self.message
@@ -276,7 +291,8 @@ class NetworkError(HopxError):
 
 
 class TimeoutError(NetworkError):  # noqa: A001 - the official SDK's name
-    """The request timeout passed before the server answered."""
+    """A timeout passed before the server answered; ``.timeout_kind`` says which one
+    (``"connect"``, ``"request"`` or ``"deadline"``)."""
 
 
 class AgentError(HopxError):

@@ -40,31 +40,11 @@ export function secretOf(key) {
 }
 
 /**
- * Starts `$HOPX_LOCAL_BIN` on a free loopback port with two random keys and returns
- * `{ url, keys: [K1, K2], stats(), resetStats(), stop() }`.
+ * Spawns `bin args` with stdin piped, waits for its one JSON ready line and returns
+ * `{ ready, stop() }` (hopx-local and hopx-testkit); the child's stderr is kept for error messages.
  */
-export async function startServer() {
-  const bin = process.env.HOPX_LOCAL_BIN;
-  if (!bin) {
-    throw new Error(
-      'HOPX_LOCAL_BIN is not set: build the server with `cargo build -p hopx-local` and run ' +
-        'HOPX_LOCAL_BIN=$PWD/target/x86_64-unknown-linux-gnu/debug/hopx-local npm test',
-    );
-  }
-  const keys = [randomKey(), randomKey()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'hopx-node-test-'));
-  const child = spawn(
-    bin,
-    [
-      '--port', '0',
-      '--api-key', keys[0],
-      '--api-key', keys[1],
-      '--data-dir', dataDir,
-      '--exit-when-stdin-closes',
-      '--max-lifetime-seconds', '900',
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+export async function spawnReady(bin, args, label = bin) {
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => {
@@ -72,47 +52,31 @@ export async function startServer() {
   });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const spawnFailed = new Promise((_, reject) => child.once('error', reject));
-
   const lines = createInterface({ input: child.stdout });
   const firstLine = new Promise((resolve) => lines.once('line', resolve));
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`hopx-local printed no ready line within ${READY_TIMEOUT_MS} ms`)),
-      READY_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new Error(`${label} printed no ready line within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
   });
   const exitedEarly = exited.then(({ code, signal }) => {
-    throw new Error(`hopx-local exited (code ${code}, signal ${signal}) before it was ready`);
+    throw new Error(`${label} exited (code ${code}, signal ${signal}) before it was ready`);
   });
-  // Only the race below reports these; later (expected) exits must not be unhandled rejections.
   for (const promise of [timeout, spawnFailed, exitedEarly]) promise.catch(() => {});
-  let url;
+  let ready;
   try {
-    const line = await Promise.race([firstLine, timeout, spawnFailed, exitedEarly]);
-    const ready = JSON.parse(line);
-    if (ready.event !== 'listening' || typeof ready.url !== 'string') {
-      throw new Error(`unexpected ready line: ${line}`);
-    }
-    url = ready.url;
+    ready = JSON.parse(await Promise.race([firstLine, timeout, spawnFailed, exitedEarly]));
   } catch (error) {
     child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-    error.message += `\nhopx-local (${bin}) stderr:\n${stderr}`;
+    error.message += `\n${label} ${args.join(' ')} stderr:\n${stderr}`;
     throw error;
   } finally {
     clearTimeout(timer);
   }
   lines.close();
-  child.stdout.resume(); // keep draining, so the server never blocks on a full pipe
-
+  child.stdout.resume();
   return {
-    url,
-    keys,
-    stats: () => stats(url),
-    resetStats: () => resetStats(url),
+    ready,
     async stop() {
-      // --exit-when-stdin-closes: closing stdin is the polite stop; SIGKILL if it lingers.
       child.stdin.end();
       let killTimer;
       const killed = new Promise((resolve) => {
@@ -124,6 +88,58 @@ export async function startServer() {
       await Promise.race([exited, killed]);
       clearTimeout(killTimer);
       await exited;
+    },
+  };
+}
+
+/**
+ * Starts `$HOPX_LOCAL_BIN` on a free loopback port with random keys (two by default; each key
+ * is an organization of its own, with its own sandboxes) and returns
+ * `{ url, keys: [K1, K2, ...], stats(), resetStats(), stop() }`.
+ */
+export async function startServer({ keyCount = 2 } = {}) {
+  const bin = process.env.HOPX_LOCAL_BIN;
+  if (!bin) {
+    throw new Error(
+      'HOPX_LOCAL_BIN is not set: build the server with `cargo build -p hopx-local` and run ' +
+        'HOPX_LOCAL_BIN=$PWD/target/x86_64-unknown-linux-gnu/debug/hopx-local npm test',
+    );
+  }
+  const keys = Array.from({ length: keyCount }, () => randomKey());
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopx-node-test-'));
+  let child;
+  try {
+    child = await spawnReady(
+      bin,
+      [
+        '--port', '0',
+        ...keys.flatMap((key) => ['--api-key', key]),
+        '--data-dir', dataDir,
+        '--exit-when-stdin-closes',
+        '--max-lifetime-seconds', '900',
+      ],
+      'hopx-local',
+    );
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const { ready } = child;
+  if (ready.event !== 'listening' || typeof ready.url !== 'string') {
+    await child.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`unexpected hopx-local ready line: ${JSON.stringify(ready)}`);
+  }
+  const { url } = ready;
+
+  return {
+    url,
+    keys,
+    stats: () => stats(url),
+    resetStats: () => resetStats(url),
+    async stop() {
+      // --exit-when-stdin-closes: closing stdin is the polite stop; SIGKILL if it lingers.
+      await child.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

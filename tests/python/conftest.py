@@ -180,7 +180,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Isolated:
     """No HOPX_* variable, HOME and HOPX_CONFIG_DIR in the test's tmp dir, and an empty
     working directory, so no real configuration leaks into any test."""
     for name in list(os.environ):
-        if name.startswith("HOPX_") and name != "HOPX_LOCAL_BIN":
+        if name.startswith("HOPX_") and name not in ("HOPX_LOCAL_BIN", "HOPX_TESTKIT_BIN"):
             monkeypatch.delenv(name)
     env = Isolated(tmp_path / "isolated")
     monkeypatch.setenv("HOME", str(env.home))

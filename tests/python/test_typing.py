@@ -36,7 +36,13 @@ from hopx_ai import (
     SandboxInfo,
     SandboxTemplate,
 )
-from hopx_ai.errors import CodeExecutionError, ConflictError, FileNotFoundError, TemplateNotFoundError
+from hopx_ai.errors import (
+    CodeExecutionError,
+    ConflictError,
+    FileNotFoundError,
+    HopxError,
+    TemplateNotFoundError,
+)
 
 
 def blocking() -> None:
@@ -118,6 +124,35 @@ async def async_data_plane(sbx: AsyncSandbox) -> None:
     processes: List[ProcessInfo] = await sbx.list_processes()
 
 
+def network_options(sbx: Sandbox, asbx: AsyncSandbox) -> None:
+    Sandbox.list_templates(max_retries=0, deadline=30.0, proxy="http://127.0.0.1:3128",
+                           ca_bundle=Path("ca.pem"), http2=False)
+    Sandbox.create("base", request_timeout=5, max_retries=2, ca_bundle="ca.pem")
+    Sandbox("sbx-1", timeout=60, max_retries=3)
+    AsyncSandbox("sbx-1", timeout=60.0, deadline=120, http2=True)
+    Sandbox.health_check(max_retries=1, deadline=5, proxy=None)
+    quick: Sandbox = sbx.with_options(request_timeout=5, max_retries=0, deadline=20)
+    also: Sandbox = sbx.with_options(timeout=5)
+    aquick: AsyncSandbox = asbx.with_options(max_retries=1)
+    text: str = quick.files.read("/workspace/a.txt", timeout=5)
+    sbx.files.write("/workspace/a.txt", "x", "0600", timeout=1.5)
+    sbx.files.upload("local.txt", "/workspace/local.txt", timeout=60)
+    variables: Dict[str, str] = sbx.env.get_all(timeout=2)
+    sbx.env.set("A", "1", timeout=2)
+    try:
+        sbx.get_info()
+    except HopxError as error:
+        sent: int = error.attempts
+        maybe: bool = error.maybe_processed
+        kind: Optional[str] = error.timeout_kind
+
+
+async def async_network_options(sbx: AsyncSandbox) -> None:
+    data: bytes = await sbx.files.read_bytes("/workspace/a.bin", timeout=3)
+    await sbx.env.delete("A", timeout=3)
+    await sbx.with_options(deadline=10).kill()
+
+
 async def concurrent() -> None:
     async with AsyncSandbox.create("code-interpreter") as sbx:
         info: SandboxInfo = await sbx.get_info()
@@ -159,7 +194,9 @@ def test_wrong_use_is_caught(tmp_path):
         "from hopx_ai import Sandbox\n"
         "Sandbox.create('base').set_timeout('60')\n"
         "x: int = Sandbox.list()\n"
-        "y: str = Sandbox('s').files.read_bytes('/a')\n",
+        "y: str = Sandbox('s').files.read_bytes('/a')\n"
+        "Sandbox('s').with_options(max_retries='3')\n"
+        "Sandbox('s').files.read('/a', 5)\n",
         encoding="utf-8",
     )
     stdout, _, status = mypy_api.run(
@@ -168,6 +205,8 @@ def test_wrong_use_is_caught(tmp_path):
     assert status == 1
     assert "set_timeout" in stdout and "List[Sandbox]" in stdout.replace("list[", "List[")
     assert '"bytes", variable has type "str"' in stdout
+    assert '"with_options" of "Sandbox" has incompatible type "str"' in stdout
+    assert 'Too many positional arguments for "read"' in stdout
 
 
 def test_stubs_match_the_compiled_module(tmp_path):

@@ -196,6 +196,10 @@ struct StatusView {
     base_url: Option<String>,
     base_url_source: Option<SourceView>,
     auth_header: Option<&'static str>,
+    /// The proxy in use, password hidden ("none" without one).
+    proxy: Option<String>,
+    /// A PEM file of extra trusted CAs, when one is set.
+    ca_bundle: Option<String>,
     profile: String,
     profile_source: &'static str,
     config_path: Option<String>,
@@ -221,6 +225,8 @@ fn status(ctx: &Context<'_>, no_verify: bool) -> CliResult {
         base_url: None,
         base_url_source: None,
         auth_header: None,
+        proxy: None,
+        ca_bundle: None,
         profile: profile.clone(),
         profile_source: origin.as_str(),
         config_path: ctx.config_path().ok().map(|p| p.display().to_string()),
@@ -247,6 +253,11 @@ fn status(ctx: &Context<'_>, no_verify: bool) -> CliResult {
             view.base_url = Some(config.base_url.clone());
             view.base_url_source = Some(SourceView::new(&config.base_url_source));
             view.auth_header = Some(config.auth_header.as_str());
+            view.proxy = Some(config.transport.proxy_description());
+            view.ca_bundle = config
+                .transport
+                .ca_bundle()
+                .map(|path| path.display().to_string());
             human_key = format!(
                 "{} (from {})",
                 config.api_key.redacted(),
@@ -300,6 +311,12 @@ fn status(ctx: &Context<'_>, no_verify: bool) -> CliResult {
                     _ => "Authorization: Bearer".to_owned(),
                 },
             ));
+            if let Some(proxy) = view.proxy.as_ref().filter(|p| *p != "none") {
+                fields.push(("proxy", proxy.clone()));
+            }
+            if let Some(ca_bundle) = &view.ca_bundle {
+                fields.push(("extra CAs", ca_bundle.clone()));
+            }
         }
         fields.push((
             "profile",

@@ -200,11 +200,34 @@ pub async fn require_api_key(
     };
     match org {
         Ok(org) => {
+            if let Some(limiter) = &state.rate_limiter
+                && let Err(wait) = limiter.take(org)
+            {
+                return rate_limited(wait);
+            }
             request.extensions_mut().insert(org);
             next.run(request).await
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// 429 with the wait in both places clients look: `Retry-After` (whole seconds, rounded up)
+/// and `details.retry_after_seconds` (exact).
+fn rate_limited(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs_f64();
+    let mut response = ApiError::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Too many requests for this API key; retry in {seconds:.2} s."),
+    )
+    .with_details(serde_json::json!({ "retry_after_seconds": seconds }))
+    .into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from(seconds.ceil().max(1.0) as u64),
+    );
+    response
 }
 
 fn is_v1_path(path: &str) -> bool {

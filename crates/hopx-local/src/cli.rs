@@ -71,10 +71,22 @@ pub struct Cli {
     #[arg(long, value_name = "N")]
     max_lifetime_seconds: Option<u64>,
 
+    /// Limit each API key to this many control-plane requests per second (bursts of twice
+    /// that); more get 429 with Retry-After, like the real service. Off by default.
+    #[arg(long, value_name = "PER_SECOND", value_parser = positive_rate)]
+    rate_limit: Option<f64>,
+
     /// Run sandbox code WITHOUT bubblewrap, directly on this machine (no isolation at all).
     /// Only for hosts where bwrap cannot run, with code you trust.
     #[arg(long)]
     unsafe_no_sandbox: bool,
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err("must be a number of requests per second greater than 0".to_owned()),
+    }
 }
 
 impl std::fmt::Debug for Cli {
@@ -220,6 +232,7 @@ pub async fn run(cli: Cli) -> u8 {
             unsafe_no_sandbox: cli.unsafe_no_sandbox,
             ..Default::default()
         },
+        rate_limit: cli.rate_limit.map(crate::RateLimit::per_second),
     };
     let server = match crate::bind(config).await {
         Ok(server) => server,

@@ -31,6 +31,8 @@ pub mod cli;
 pub mod envelope;
 mod ids;
 pub mod jwt;
+mod rate_limit;
+pub use rate_limit::RateLimit;
 pub mod lifecycle;
 mod reaper;
 pub mod sandbox;
@@ -93,6 +95,8 @@ pub struct ServerConfig {
     /// How sandboxes run code (bubblewrap, or `--unsafe-no-sandbox`) and where their
     /// files go.
     pub sandbox: SandboxOptions,
+    /// Requests per key on `/v1/*`; more get 429 with `Retry-After`. `None`: no limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -104,6 +108,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("token_ttl", &self.token_ttl)
             .field("allow_non_loopback", &self.allow_non_loopback)
             .field("sandbox", &self.sandbox)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -118,6 +123,7 @@ impl ServerConfig {
             token_ttl: Duration::from_secs(3600),
             allow_non_loopback: false,
             sandbox: SandboxOptions::default(),
+            rate_limit: None,
         }
     }
 }
@@ -165,6 +171,7 @@ pub struct AppState {
     sandboxes: Mutex<SandboxStore>,
     /// Woken when an expiry is set, so the reaper can sleep until the earliest one.
     pub(crate) expiry_changed: Notify,
+    pub(crate) rate_limiter: Option<rate_limit::Limiter>,
 }
 
 impl AppState {
@@ -224,6 +231,7 @@ pub async fn bind(config: ServerConfig) -> Result<RunningServer, Error> {
         host,
         sandboxes: Mutex::new(SandboxStore::default()),
         expiry_changed: Notify::new(),
+        rate_limiter: config.rate_limit.map(rate_limit::Limiter::new),
     });
     tracing::info!(
         templates = ?catalog::names(&state.catalog),

@@ -7,7 +7,8 @@
 //! `js/index.js` builds the instance. Nothing else (no environment, no request data) goes in.
 
 /// `err` as a napi error whose `code` is `HOPX_ERROR` and whose reason is the JSON object
-/// `{className, code, message, hint, status, serverCode, requestId, details, retryAfterMs}`.
+/// `{className, code, message, hint, status, serverCode, requestId, details, retryAfterMs,
+/// attempts, maybeProcessed, timeoutKind}`.
 pub(crate) fn to_napi_error(err: hopx::Error) -> napi::Error<&'static str> {
     let reason = serde_json::json!({
         "className": err.code().class_name(),
@@ -21,6 +22,9 @@ pub(crate) fn to_napi_error(err: hopx::Error) -> napi::Error<&'static str> {
         "retryAfterMs": err
             .retry_after()
             .map(|wait| u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)),
+        "attempts": err.attempts(),
+        "maybeProcessed": err.maybe_processed(),
+        "timeoutKind": err.timeout_kind().map(hopx::TimeoutKind::as_str),
     });
     napi::Error::new("HOPX_ERROR", reason.to_string())
 }

@@ -11,6 +11,8 @@
 //! - [`agent`]: the data plane on `NativeSandbox` (code, processes, commands, files, env).
 //! - [`models`]: the result objects.
 //! - [`errors`]: the one `hopx::Error` → JavaScript error conversion.
+//! - [`logging`]: the core's log records to stderr (`HOPX_LOG`) or a JavaScript function
+//!   (`setLogger`).
 //! - [`settle`]: how results get back to JavaScript (`promise`, and the bridge `js/index.js`
 //!   registers).
 //! - [`cli`]: `runCli`, the `hopx` command line for the package's `hopx` bin.
@@ -25,6 +27,7 @@
 mod agent;
 mod cli;
 mod errors;
+mod logging;
 mod models;
 mod options;
 mod sandbox;

@@ -4,6 +4,7 @@
 //! (`hopx::RunCodeOptions::default()` and the like); the core validates.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use napi::Either;
@@ -27,6 +28,17 @@ pub struct CreateOptions {
     pub auth_header: Option<String>,
     pub validate_api_key: Option<bool>,
     pub request_timeout_ms: Option<f64>,
+    /// How many times a failed request may be sent again (a whole number; the core checks the
+    /// range, 0 to 10).
+    pub max_retries: Option<f64>,
+    /// The most one call may take, retries and waits included, in milliseconds.
+    pub deadline_ms: Option<f64>,
+    /// A proxy URL for every request.
+    pub proxy: Option<String>,
+    /// A PEM file of extra CA certificates.
+    pub ca_bundle: Option<String>,
+    /// `false`: HTTP/1.1 only.
+    pub http2: Option<bool>,
 }
 
 /// `Sandbox.listTemplates(options)`.
@@ -41,6 +53,17 @@ pub struct ListTemplatesOptions {
     pub auth_header: Option<String>,
     pub validate_api_key: Option<bool>,
     pub request_timeout_ms: Option<f64>,
+    /// How many times a failed request may be sent again (a whole number; the core checks the
+    /// range, 0 to 10).
+    pub max_retries: Option<f64>,
+    /// The most one call may take, retries and waits included, in milliseconds.
+    pub deadline_ms: Option<f64>,
+    /// A proxy URL for every request.
+    pub proxy: Option<String>,
+    /// A PEM file of extra CA certificates.
+    pub ca_bundle: Option<String>,
+    /// `false`: HTTP/1.1 only.
+    pub http2: Option<bool>,
 }
 
 /// The connection settings alone: `Sandbox.connect(id, options)`, `Sandbox.getTemplate(name,
@@ -54,6 +77,17 @@ pub struct ConnectionOptions {
     pub auth_header: Option<String>,
     pub validate_api_key: Option<bool>,
     pub request_timeout_ms: Option<f64>,
+    /// How many times a failed request may be sent again (a whole number; the core checks the
+    /// range, 0 to 10).
+    pub max_retries: Option<f64>,
+    /// The most one call may take, retries and waits included, in milliseconds.
+    pub deadline_ms: Option<f64>,
+    /// A proxy URL for every request.
+    pub proxy: Option<String>,
+    /// A PEM file of extra CA certificates.
+    pub ca_bundle: Option<String>,
+    /// `false`: HTTP/1.1 only.
+    pub http2: Option<bool>,
 }
 
 /// `Sandbox.list(options)` and `Sandbox.iter(options)`.
@@ -71,15 +105,31 @@ pub struct ListSandboxesOptions {
     pub auth_header: Option<String>,
     pub validate_api_key: Option<bool>,
     pub request_timeout_ms: Option<f64>,
+    /// How many times a failed request may be sent again (a whole number; the core checks the
+    /// range, 0 to 10).
+    pub max_retries: Option<f64>,
+    /// The most one call may take, retries and waits included, in milliseconds.
+    pub deadline_ms: Option<f64>,
+    /// A proxy URL for every request.
+    pub proxy: Option<String>,
+    /// A PEM file of extra CA certificates.
+    pub ca_bundle: Option<String>,
+    /// `false`: HTTP/1.1 only.
+    pub http2: Option<bool>,
 }
 
-/// `Sandbox.healthCheck(options)`: no key is needed, so only where and how long.
+/// `Sandbox.healthCheck(options)`: no key is needed (none is sent), so no key settings.
 #[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct HealthCheckOptions {
     #[napi(js_name = "baseURL")]
     pub base_url: Option<String>,
     pub request_timeout_ms: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub deadline_ms: Option<f64>,
+    pub proxy: Option<String>,
+    pub ca_bundle: Option<String>,
+    pub http2: Option<bool>,
 }
 
 /// The client settings every call accepts.
@@ -89,6 +139,11 @@ struct ClientArguments {
     auth_header: Option<String>,
     validate_api_key: Option<bool>,
     request_timeout_ms: Option<f64>,
+    max_retries: Option<f64>,
+    deadline_ms: Option<f64>,
+    proxy: Option<String>,
+    ca_bundle: Option<String>,
+    http2: Option<bool>,
 }
 
 impl ClientArguments {
@@ -108,6 +163,51 @@ impl ClientArguments {
                 .transpose()?,
             profile: None,
             user_agent: Some(format!("hopx-node/{}", hopx::VERSION)),
+            max_retries: self
+                .max_retries
+                .map(|n| hopx::config::retries_argument("maxRetries", n))
+                .transpose()?,
+            deadline: self
+                .deadline_ms
+                .map(|ms| hopx::config::millis_argument("deadlineMs", ms))
+                .transpose()?,
+            proxy: self.proxy,
+            ca_bundle: self.ca_bundle.map(PathBuf::from),
+            http2: self.http2,
+        })
+    }
+}
+
+/// `sandbox.withOptions(options)`: settings for the calls made through the returned handle.
+#[napi(object, object_to_js = false)]
+#[derive(Debug, Default)]
+pub struct CallOptions {
+    /// The timeout of each attempt, in milliseconds.
+    pub request_timeout_ms: Option<f64>,
+    /// How many times a failed request may be sent again.
+    pub max_retries: Option<f64>,
+    /// The most one call may take, retries and waits included, in milliseconds.
+    pub deadline_ms: Option<f64>,
+}
+
+impl CallOptions {
+    /// The core's per-call options (the core checks them).
+    pub(crate) fn into_core(self) -> hopx::Result<hopx::CallOptions> {
+        let CallOptions {
+            request_timeout_ms,
+            max_retries,
+            deadline_ms,
+        } = self;
+        Ok(hopx::CallOptions {
+            max_retries: max_retries
+                .map(|n| hopx::config::retries_argument("maxRetries", n))
+                .transpose()?,
+            request_timeout: request_timeout_ms
+                .map(|ms| hopx::config::millis_argument("requestTimeoutMs", ms))
+                .transpose()?,
+            deadline: deadline_ms
+                .map(|ms| hopx::config::millis_argument("deadlineMs", ms))
+                .transpose()?,
         })
     }
 }
@@ -129,6 +229,11 @@ impl CreateOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         } = self;
         let client = ClientArguments {
             api_key,
@@ -136,6 +241,11 @@ impl CreateOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         }
         .into_core()?;
         let create = hopx::CreateSandboxOptions {
@@ -171,6 +281,11 @@ impl ListTemplatesOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         } = self;
         let client = ClientArguments {
             api_key,
@@ -178,6 +293,11 @@ impl ListTemplatesOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         }
         .into_core()?;
         Ok((client, hopx::ListTemplatesOptions { category, language }))
@@ -193,6 +313,11 @@ impl ConnectionOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         } = self;
         ClientArguments {
             api_key,
@@ -200,6 +325,11 @@ impl ConnectionOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         }
         .into_core()
     }
@@ -219,6 +349,11 @@ impl ListSandboxesOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         } = self;
         let client = ClientArguments {
             api_key,
@@ -226,6 +361,11 @@ impl ListSandboxesOptions {
             auth_header,
             validate_api_key,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         }
         .into_core()?;
         let limit = limit
@@ -248,6 +388,11 @@ impl HealthCheckOptions {
         let HealthCheckOptions {
             base_url,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         } = self;
         ClientArguments {
             api_key: None,
@@ -255,6 +400,11 @@ impl HealthCheckOptions {
             auth_header: None,
             validate_api_key: None,
             request_timeout_ms,
+            max_retries,
+            deadline_ms,
+            proxy,
+            ca_bundle,
+            http2,
         }
         .into_core()
     }

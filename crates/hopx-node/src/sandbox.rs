@@ -11,7 +11,7 @@ use napi_derive::napi;
 use crate::errors::to_napi_error;
 use crate::models::{ExpiryInfo, SandboxInfo, TemplateInfo};
 use crate::options::{
-    ConnectionOptions, CreateOptions, HealthCheckOptions, ListSandboxesOptions,
+    CallOptions, ConnectionOptions, CreateOptions, HealthCheckOptions, ListSandboxesOptions,
     ListTemplatesOptions,
 };
 use crate::promise;
@@ -31,6 +31,23 @@ impl NativeSandbox {
     #[napi(getter)]
     pub fn sandbox_id(&self) -> String {
         self.inner.id().to_owned()
+    }
+
+    /// This sandbox with other retry and timeout settings for the calls made through the
+    /// returned handle (`Sandbox::with_call_options`): it shares the info, the token and
+    /// whether leaving a scope kills the sandbox. Throws (synchronously) when an option is
+    /// not usable.
+    #[napi]
+    pub fn with_options(
+        &self,
+        options: Option<CallOptions>,
+    ) -> Result<NativeSandbox, napi::Error<&'static str>> {
+        let inner = options
+            .unwrap_or_default()
+            .into_core()
+            .and_then(|options| self.inner.with_call_options(&options))
+            .map_err(to_napi_error)?;
+        Ok(NativeSandbox { inner })
     }
 
     /// What the control plane said last time this handle asked (no request).

@@ -1,6 +1,7 @@
 //! `sandbox.files`, `sandbox.commands` and `sandbox.env` of `AsyncSandbox`: the methods of
 //! the blocking resources, as coroutines. Cancelling one cancels its request. The same
-//! signatures and results as the blocking ones (the official async SDK's differ).
+//! signatures and results as the blocking ones (the official async SDK's differ), including
+//! the per-call `timeout=` (request timeout) of the files and env methods.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use pyo3::types::PyBytes;
 
 use crate::data_models::{CommandResult, FileInfo};
 use crate::data_options::{CommandArgs, FileBytes, FileContent, secret_map};
-use crate::options::SecretText;
+use crate::options::{SecretText, with_request_timeout};
 use crate::run::spawn;
 
 /// The sandbox's files (`sandbox.files` of an `AsyncSandbox`); the methods of `Files`, as
@@ -24,42 +25,60 @@ pub struct AsyncFiles {
 #[pymethods]
 impl AsyncFiles {
     /// A text file's contents (coroutine). A missing file raises `FileNotFoundError`.
-    async fn read(&self, path: String) -> PyResult<String> {
+    /// `timeout` (seconds) is the request timeout of this call only, as for every method here.
+    #[pyo3(signature = (path, *, timeout=None))]
+    async fn read(&self, path: String, timeout: Option<f64>) -> PyResult<String> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.files().read(&path).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().read(&path).await
+        })
+        .await
     }
 
     /// A file's exact bytes (coroutine; no decoding of any kind).
-    async fn read_bytes(&self, path: String) -> PyResult<Py<PyBytes>> {
+    #[pyo3(signature = (path, *, timeout=None))]
+    async fn read_bytes(&self, path: String, timeout: Option<f64>) -> PyResult<Py<PyBytes>> {
         let sandbox = self.sandbox.clone();
-        let bytes = spawn(async move { sandbox.files().read_bytes(&path).await }).await?;
+        let bytes = spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().read_bytes(&path).await
+        })
+        .await?;
         Ok(Python::attach(|py| PyBytes::new(py, &bytes).unbind()))
     }
 
     /// Writes a file, creating its parent directories (coroutine). `content` is text, or
     /// bytes written exactly. `mode` defaults to "0644".
-    #[pyo3(signature = (path, content, mode=None))]
+    #[pyo3(signature = (path, content, mode=None, *, timeout=None))]
     async fn write(
         &self,
         path: String,
         content: FileContent,
         mode: Option<String>,
+        timeout: Option<f64>,
     ) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { content.write_to(&sandbox, &path, mode.as_deref()).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            content.write_to(&sandbox, &path, mode.as_deref()).await
+        })
+        .await
     }
 
     /// Writes exact bytes, creating parent directories (coroutine). `mode` defaults to
     /// "0644".
-    #[pyo3(signature = (path, content, mode=None))]
+    #[pyo3(signature = (path, content, mode=None, *, timeout=None))]
     async fn write_bytes(
         &self,
         path: String,
         content: FileBytes,
         mode: Option<String>,
+        timeout: Option<f64>,
     ) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
         spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
             sandbox
                 .files()
                 .write_bytes(&path, &content.0, mode.as_deref())
@@ -69,43 +88,82 @@ impl AsyncFiles {
     }
 
     /// The entries of a directory (coroutine; default "/workspace").
-    #[pyo3(signature = (path=None))]
-    async fn list(&self, path: Option<String>) -> PyResult<Vec<FileInfo>> {
+    #[pyo3(signature = (path=None, *, timeout=None))]
+    async fn list(&self, path: Option<String>, timeout: Option<f64>) -> PyResult<Vec<FileInfo>> {
         let sandbox = self.sandbox.clone();
         let path = path.unwrap_or_else(|| hopx::DEFAULT_WORKING_DIR.to_owned());
-        let entries = spawn(async move { sandbox.files().list(&path).await }).await?;
+        let entries = spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().list(&path).await
+        })
+        .await?;
         Ok(entries.into_iter().map(FileInfo::from).collect())
     }
 
     /// Whether a file or directory exists (coroutine). A failure to ask raises; it is never
     /// answered with False.
-    async fn exists(&self, path: String) -> PyResult<bool> {
+    #[pyo3(signature = (path, *, timeout=None))]
+    async fn exists(&self, path: String, timeout: Option<f64>) -> PyResult<bool> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.files().exists(&path).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().exists(&path).await
+        })
+        .await
     }
 
     /// Removes a file, or a directory with everything in it (coroutine).
-    async fn remove(&self, path: String) -> PyResult<()> {
+    #[pyo3(signature = (path, *, timeout=None))]
+    async fn remove(&self, path: String, timeout: Option<f64>) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.files().remove(&path).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().remove(&path).await
+        })
+        .await
     }
 
     /// Creates a directory and its parents (coroutine).
-    async fn mkdir(&self, path: String) -> PyResult<()> {
+    #[pyo3(signature = (path, *, timeout=None))]
+    async fn mkdir(&self, path: String, timeout: Option<f64>) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.files().mkdir(&path).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().mkdir(&path).await
+        })
+        .await
     }
 
     /// Uploads the local file `local_path` to `remote_path` (coroutine).
-    async fn upload(&self, local_path: PathBuf, remote_path: String) -> PyResult<()> {
+    #[pyo3(signature = (local_path, remote_path, *, timeout=None))]
+    async fn upload(
+        &self,
+        local_path: PathBuf,
+        remote_path: String,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.files().upload(&local_path, &remote_path).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().upload(&local_path, &remote_path).await
+        })
+        .await
     }
 
     /// Downloads `remote_path` into the local file `local_path`, exactly (coroutine).
-    async fn download(&self, remote_path: String, local_path: PathBuf) -> PyResult<()> {
+    #[pyo3(signature = (remote_path, local_path, *, timeout=None))]
+    async fn download(
+        &self,
+        remote_path: String,
+        local_path: PathBuf,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.files().download_to(&remote_path, &local_path).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.files().download_to(&remote_path, &local_path).await
+        })
+        .await
     }
 
     fn __repr__(&self) -> String {
@@ -166,10 +224,16 @@ pub struct AsyncEnvironmentVariables {
 
 #[pymethods]
 impl AsyncEnvironmentVariables {
-    /// Every variable, as a dict (coroutine).
-    async fn get_all(&self) -> PyResult<BTreeMap<String, String>> {
+    /// Every variable, as a dict (coroutine). `timeout` (seconds) is the request timeout of
+    /// this call only, as for `set`, `update`, `set_all` and `delete`.
+    #[pyo3(signature = (*, timeout=None))]
+    async fn get_all(&self, timeout: Option<f64>) -> PyResult<BTreeMap<String, String>> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.env().get_all().await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.env().get_all().await
+        })
+        .await
     }
 
     /// One variable's value, or `default` when it is not set (coroutine).
@@ -186,29 +250,57 @@ impl AsyncEnvironmentVariables {
     }
 
     /// Sets one variable, keeping the others (coroutine).
-    async fn set(&self, key: String, value: SecretText) -> PyResult<()> {
+    #[pyo3(signature = (key, value, *, timeout=None))]
+    async fn set(&self, key: String, value: SecretText, timeout: Option<f64>) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.env().set(&key, &value.0).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.env().set(&key, &value.0).await
+        })
+        .await
     }
 
     /// Sets these variables, keeping the others (coroutine; merge).
-    async fn update(&self, env_vars: BTreeMap<String, SecretText>) -> PyResult<()> {
+    #[pyo3(signature = (env_vars, *, timeout=None))]
+    async fn update(
+        &self,
+        env_vars: BTreeMap<String, SecretText>,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
         let vars = secret_map(env_vars);
-        spawn(async move { sandbox.env().update(&vars).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.env().update(&vars).await
+        })
+        .await
     }
 
     /// Replaces every variable with these (coroutine).
-    async fn set_all(&self, env_vars: BTreeMap<String, SecretText>) -> PyResult<()> {
+    #[pyo3(signature = (env_vars, *, timeout=None))]
+    async fn set_all(
+        &self,
+        env_vars: BTreeMap<String, SecretText>,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
         let vars = secret_map(env_vars);
-        spawn(async move { sandbox.env().set_all(&vars).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.env().set_all(&vars).await
+        })
+        .await
     }
 
     /// Deletes one variable, leaving the others untouched (coroutine).
-    async fn delete(&self, key: String) -> PyResult<()> {
+    #[pyo3(signature = (key, *, timeout=None))]
+    async fn delete(&self, key: String, timeout: Option<f64>) -> PyResult<()> {
         let sandbox = self.sandbox.clone();
-        spawn(async move { sandbox.env().delete(&key).await }).await
+        spawn(async move {
+            let sandbox = with_request_timeout(&sandbox, timeout)?;
+            sandbox.env().delete(&key).await
+        })
+        .await
     }
 
     /// Deletes every variable (coroutine).

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration};
@@ -17,8 +18,8 @@ use crate::errors::to_py_err;
 use crate::json::object_to_py;
 use crate::models::{ExpiryInfo, SandboxInfo, SandboxTemplate};
 use crate::options::{
-    ApiKeyText, ConnectionArgs, CreateArgs, SecretText, TemplateId, expiring_soon,
-    list_sandboxes_options, list_templates_options,
+    ApiKeyText, ConnectionArgs, CreateArgs, ProxyText, SecretText, TemplateId, call_options,
+    expiring_soon, list_sandboxes_options, list_templates_options, request_timeout_alias,
 };
 use crate::run::{after_scope, spawn};
 use crate::sandbox::{describe, templates};
@@ -56,8 +57,10 @@ impl AsyncSandbox {
     #[new]
     #[pyo3(signature = (
         sandbox_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         sandbox_id: &str,
@@ -66,14 +69,27 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<AsyncSandbox> {
-        let connection = ConnectionArgs::new(
+        let request_timeout = request_timeout_alias(request_timeout, timeout)?;
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
+        crate::logging::sync_level(py);
         let inner = calls::by_id(connection, sandbox_id).map_err(|e| to_py_err(py, e))?;
         Ok(AsyncSandbox::wrap(inner))
     }
@@ -88,7 +104,8 @@ impl AsyncSandbox {
     #[pyo3(signature = (
         template=None, *, template_id=None, region=None, timeout_seconds=None,
         internet_access=None, env_vars=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
+        validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn create(
@@ -103,14 +120,24 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> AsyncSandboxContextManager {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let args = CreateArgs {
             template,
             template_id,
@@ -132,8 +159,10 @@ impl AsyncSandbox {
     #[staticmethod]
     #[pyo3(signature = (
         sandbox_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     async fn connect(
         sandbox_id: String,
         api_key: Option<ApiKeyText>,
@@ -141,14 +170,24 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<AsyncSandbox> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let inner = spawn(calls::connect(connection, sandbox_id)).await?;
         Ok(AsyncSandbox::wrap(inner))
     }
@@ -158,7 +197,8 @@ impl AsyncSandbox {
     #[staticmethod]
     #[pyo3(signature = (
         *, status=None, region=None, limit=None, api_key=None, base_url=None,
-        auth_header=None, validate_api_key=None, request_timeout=None
+        auth_header=None, validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     async fn list(
@@ -170,14 +210,24 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Vec<AsyncSandbox>> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let options = list_sandboxes_options(status, region, limit);
         let list = spawn(calls::list(connection, options)).await?;
         Ok(list.into_iter().map(AsyncSandbox::wrap).collect())
@@ -189,7 +239,8 @@ impl AsyncSandbox {
     #[staticmethod]
     #[pyo3(signature = (
         *, status=None, region=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
+        validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn iter(
@@ -201,15 +252,26 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<AsyncSandboxIterator> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let options = list_sandboxes_options(status, region, None);
+        crate::logging::sync_level(py);
         let pager = calls::pager(connection, options).map_err(|e| to_py_err(py, e))?;
         Ok(AsyncSandboxIterator {
             pager: Arc::new(tokio::sync::Mutex::new(pager)),
@@ -220,7 +282,8 @@ impl AsyncSandbox {
     #[staticmethod]
     #[pyo3(signature = (
         *, category=None, language=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
+        validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     async fn list_templates(
@@ -231,14 +294,24 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Vec<SandboxTemplate>> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let options = list_templates_options(category, language);
         let list = spawn(calls::list_templates(connection, options)).await?;
         Ok(templates(list))
@@ -248,8 +321,10 @@ impl AsyncSandbox {
     #[staticmethod]
     #[pyo3(signature = (
         name, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     async fn get_template(
         name: String,
         api_key: Option<ApiKeyText>,
@@ -257,14 +332,24 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<SandboxTemplate> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let template = spawn(calls::get_template(connection, name)).await?;
         Ok(template.into())
     }
@@ -274,8 +359,10 @@ impl AsyncSandbox {
     #[staticmethod]
     #[pyo3(signature = (
         template_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     async fn delete_template(
         template_id: String,
         api_key: Option<ApiKeyText>,
@@ -283,26 +370,54 @@ impl AsyncSandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<()> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         spawn(calls::delete_template(connection, template_id)).await
     }
 
     /// Asks the API whether it is up (coroutine; `GET /health`) and returns its JSON answer
     /// as a dict. Needs no API key; `request_timeout` defaults to 10 seconds.
     #[staticmethod]
-    #[pyo3(signature = (*, base_url=None, request_timeout=None))]
+    #[pyo3(signature = (
+        *, base_url=None, request_timeout=None, max_retries=None, deadline=None, proxy=None,
+        ca_bundle=None, http2=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     async fn health_check(
         base_url: Option<String>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Py<PyAny>> {
-        let connection = ConnectionArgs::new(None, base_url, None, None, request_timeout);
+        let connection = ConnectionArgs {
+            base_url,
+            request_timeout,
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+            ..Default::default()
+        };
         let health = spawn(calls::health_check(connection)).await?;
         Python::attach(|py| Ok(object_to_py(py, &health)?.into_any().unbind()))
     }
@@ -311,6 +426,30 @@ impl AsyncSandbox {
     #[getter]
     fn sandbox_id(&self) -> &str {
         self.inner.id()
+    }
+
+    /// This sandbox with other retry and timeout settings for every call made through the
+    /// returned `AsyncSandbox` (its `files`, `commands` and `env` included): `request_timeout` (or
+    /// its official name `timeout`; seconds, per attempt), `max_retries` (0 to 10) and
+    /// `deadline` (seconds for the whole call, retries and waits included). `None` keeps this
+    /// handle's setting. No request is made. Both handles share the sandbox's state (info,
+    /// token), and leaving a `with` block on the new one kills the sandbox only when leaving
+    /// it on this one would.
+    #[pyo3(signature = (*, request_timeout=None, max_retries=None, deadline=None, timeout=None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        timeout: Option<f64>,
+    ) -> PyResult<AsyncSandbox> {
+        let request_timeout = request_timeout_alias(request_timeout, timeout)?;
+        crate::logging::sync_level(py);
+        let inner = call_options(request_timeout, max_retries, deadline)
+            .and_then(|options| self.inner.with_call_options(&options))
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(AsyncSandbox::wrap(inner))
     }
 
     /// Fetches the sandbox's current state (coroutine; `GET /v1/sandboxes/{id}`).

@@ -44,5 +44,11 @@ fn exception<'py>(py: Python<'py>, err: &hopx::Error) -> PyResult<Bound<'py, PyA
     kwargs.set_item("hint", err.hint())?;
     kwargs.set_item("server_code", err.server_code())?;
     kwargs.set_item("retry_after", err.retry_after().map(|d| d.as_secs_f64()))?;
+    kwargs.set_item("attempts", err.attempts())?;
+    kwargs.set_item("maybe_processed", err.maybe_processed())?;
+    kwargs.set_item(
+        "timeout_kind",
+        err.timeout_kind().map(hopx::TimeoutKind::as_str),
+    )?;
     class.call((err.message(),), Some(&kwargs))
 }

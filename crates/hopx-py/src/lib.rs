@@ -16,6 +16,7 @@
 //!   as coroutines.
 //! - `models` / `data_models`: the frozen result classes (control plane / data plane).
 //! - `errors`: the one `hopx::Error` → Python exception conversion; `json`: JSON → Python.
+//! - `logging`: the core's log records → the `hopx_ai` logger of Python's `logging`.
 
 // The workspace denies unsafe code, but pyo3's macros (#[pyclass], #[pymethods], #[pymodule])
 // expand to `unsafe` FFI glue. This crate writes no unsafe block of its own.
@@ -29,6 +30,7 @@ mod data_models;
 mod data_options;
 mod errors;
 mod json;
+mod logging;
 mod models;
 mod options;
 mod resources;
@@ -71,8 +73,26 @@ mod _native {
             .collect()
     }
 
+    /// Copies the `hopx_ai` logger's effective level to the core now (every SDK call does
+    /// this itself; for tests and measurements).
+    #[pyfunction]
+    fn _sync_log_level(py: Python<'_>) {
+        crate::logging::sync_level(py);
+    }
+
+    /// Stops forwarding the core's records to `logging` (registered with `atexit`).
+    #[pyfunction]
+    fn _stop_logging() {
+        crate::logging::uninstall();
+    }
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        m.add("__version__", hopx::VERSION)
+        m.add("__version__", hopx::VERSION)?;
+        let py = m.py();
+        crate::logging::install(py)?;
+        py.import("atexit")?
+            .call_method1("register", (m.getattr("_stop_logging")?,))?;
+        Ok(())
     }
 }

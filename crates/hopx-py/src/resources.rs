@@ -2,8 +2,11 @@
 //! method blocks until the agent answers, with the GIL released (Ctrl-C still interrupts).
 //!
 //! Each object holds a handle on the sandbox (handles share the token and the agent address),
-//! so it works on any sandbox: created, connected, listed, iterated or `Sandbox(id)`.
+//! so it works on any sandbox: created, connected, listed, iterated or `Sandbox(id)`. The
+//! files and env methods take the official SDK's per-call `timeout=` (the request timeout of
+//! that one call, in seconds); `commands.run`'s `timeout` is the command's execution timeout.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -12,8 +15,23 @@ use pyo3::types::PyBytes;
 
 use crate::data_models::{CommandResult, FileInfo};
 use crate::data_options::{CommandArgs, FileBytes, FileContent, secret_map};
-use crate::options::SecretText;
+use crate::errors::to_py_err;
+use crate::options::{SecretText, with_request_timeout};
 use crate::run::wait;
+
+/// The handle for one call: `sandbox` itself, or with the official per-call `timeout=` (the
+/// request timeout of this call, in seconds) when one is given.
+fn for_call<'a>(
+    py: Python<'_>,
+    sandbox: &'a hopx::Sandbox,
+    timeout: Option<f64>,
+) -> PyResult<Cow<'a, hopx::Sandbox>> {
+    if timeout.is_some() {
+        // Building the handle's client can log (a plain-http warning).
+        crate::logging::sync_level(py);
+    }
+    with_request_timeout(sandbox, timeout).map_err(|e| to_py_err(py, e))
+}
 
 /// The sandbox's files (`sandbox.files`). Text and bytes are kept apart, so no content is ever
 /// guessed to be base64: `read`/`write` for text, `read_bytes`/`write_bytes` for exact bytes.
@@ -26,84 +44,123 @@ pub struct Files {
 #[pymethods]
 impl Files {
     /// A text file's contents. A missing file raises `FileNotFoundError`; for binary files
-    /// use `read_bytes`.
-    fn read(&self, py: Python<'_>, path: &str) -> PyResult<String> {
-        wait(py, self.sandbox.files().read(path))
+    /// use `read_bytes`. `timeout` (seconds) is the request timeout of this call only, as
+    /// for every method here.
+    #[pyo3(signature = (path, *, timeout=None))]
+    fn read(&self, py: Python<'_>, path: &str, timeout: Option<f64>) -> PyResult<String> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.files().read(path))
     }
 
     /// A file's exact bytes (no decoding of any kind).
-    fn read_bytes<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = wait(py, self.sandbox.files().read_bytes(path))?;
+    #[pyo3(signature = (path, *, timeout=None))]
+    fn read_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        path: &str,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        let bytes = wait(py, sandbox.files().read_bytes(path))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     /// Writes a file, creating its parent directories. `content` is text (str), or bytes,
     /// which are written exactly as `write_bytes` does. `mode` defaults to "0644".
-    #[pyo3(signature = (path, content, mode=None))]
+    #[pyo3(signature = (path, content, mode=None, *, timeout=None))]
     fn write(
         &self,
         py: Python<'_>,
         path: &str,
         content: FileContent,
         mode: Option<String>,
+        timeout: Option<f64>,
     ) -> PyResult<()> {
-        wait(py, content.write_to(&self.sandbox, path, mode.as_deref()))
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, content.write_to(&sandbox, path, mode.as_deref()))
     }
 
     /// Writes exact bytes (`bytes`, `bytearray` or `memoryview`), creating parent
     /// directories. `mode` defaults to "0644".
-    #[pyo3(signature = (path, content, mode=None))]
+    #[pyo3(signature = (path, content, mode=None, *, timeout=None))]
     fn write_bytes(
         &self,
         py: Python<'_>,
         path: &str,
         content: FileBytes,
         mode: Option<String>,
+        timeout: Option<f64>,
     ) -> PyResult<()> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
         wait(
             py,
-            self.sandbox
+            sandbox
                 .files()
                 .write_bytes(path, &content.0, mode.as_deref()),
         )
     }
 
     /// The entries of a directory (default "/workspace").
-    #[pyo3(signature = (path=None))]
-    fn list(&self, py: Python<'_>, path: Option<&str>) -> PyResult<Vec<FileInfo>> {
+    #[pyo3(signature = (path=None, *, timeout=None))]
+    fn list(
+        &self,
+        py: Python<'_>,
+        path: Option<&str>,
+        timeout: Option<f64>,
+    ) -> PyResult<Vec<FileInfo>> {
         let path = path.unwrap_or(hopx::DEFAULT_WORKING_DIR);
-        let entries = wait(py, self.sandbox.files().list(path))?;
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        let entries = wait(py, sandbox.files().list(path))?;
         Ok(entries.into_iter().map(FileInfo::from).collect())
     }
 
     /// Whether a file or directory exists. A failure to ask (bad token, agent unreachable)
     /// raises; it is never answered with False.
-    fn exists(&self, py: Python<'_>, path: &str) -> PyResult<bool> {
-        wait(py, self.sandbox.files().exists(path))
+    #[pyo3(signature = (path, *, timeout=None))]
+    fn exists(&self, py: Python<'_>, path: &str, timeout: Option<f64>) -> PyResult<bool> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.files().exists(path))
     }
 
     /// Removes a file, or a directory with everything in it.
-    fn remove(&self, py: Python<'_>, path: &str) -> PyResult<()> {
-        wait(py, self.sandbox.files().remove(path))
+    #[pyo3(signature = (path, *, timeout=None))]
+    fn remove(&self, py: Python<'_>, path: &str, timeout: Option<f64>) -> PyResult<()> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.files().remove(path))
     }
 
     /// Creates a directory and its parents.
-    fn mkdir(&self, py: Python<'_>, path: &str) -> PyResult<()> {
-        wait(py, self.sandbox.files().mkdir(path))
+    #[pyo3(signature = (path, *, timeout=None))]
+    fn mkdir(&self, py: Python<'_>, path: &str, timeout: Option<f64>) -> PyResult<()> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.files().mkdir(path))
     }
 
     /// Uploads the local file `local_path` (str or path-like) to `remote_path` in the sandbox.
-    fn upload(&self, py: Python<'_>, local_path: PathBuf, remote_path: &str) -> PyResult<()> {
-        wait(py, self.sandbox.files().upload(&local_path, remote_path))
+    #[pyo3(signature = (local_path, remote_path, *, timeout=None))]
+    fn upload(
+        &self,
+        py: Python<'_>,
+        local_path: PathBuf,
+        remote_path: &str,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.files().upload(&local_path, remote_path))
     }
 
     /// Downloads `remote_path` into the local file `local_path` (str or path-like), exactly;
     /// the local file is replaced only once every byte arrived.
-    fn download(&self, py: Python<'_>, remote_path: &str, local_path: PathBuf) -> PyResult<()> {
-        wait(
-            py,
-            self.sandbox.files().download_to(remote_path, &local_path),
-        )
+    #[pyo3(signature = (remote_path, local_path, *, timeout=None))]
+    fn download(
+        &self,
+        py: Python<'_>,
+        remote_path: &str,
+        local_path: PathBuf,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.files().download_to(remote_path, &local_path))
     }
 
     fn __repr__(&self) -> String {
@@ -167,9 +224,12 @@ pub struct EnvironmentVariables {
 
 #[pymethods]
 impl EnvironmentVariables {
-    /// Every variable, as a dict.
-    fn get_all(&self, py: Python<'_>) -> PyResult<BTreeMap<String, String>> {
-        wait(py, self.sandbox.env().get_all())
+    /// Every variable, as a dict. `timeout` (seconds) is the request timeout of this call
+    /// only, as for `set`, `update`, `set_all` and `delete`.
+    #[pyo3(signature = (*, timeout=None))]
+    fn get_all(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<BTreeMap<String, String>> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.env().get_all())
     }
 
     /// One variable's value, or `default` when it is not set.
@@ -183,25 +243,49 @@ impl EnvironmentVariables {
     }
 
     /// Sets one variable, keeping the others.
-    fn set(&self, py: Python<'_>, key: &str, value: SecretText) -> PyResult<()> {
-        wait(py, self.sandbox.env().set(key, &value.0))
+    #[pyo3(signature = (key, value, *, timeout=None))]
+    fn set(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        value: SecretText,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.env().set(key, &value.0))
     }
 
     /// Sets these variables, keeping the others (merge).
-    fn update(&self, py: Python<'_>, env_vars: BTreeMap<String, SecretText>) -> PyResult<()> {
+    #[pyo3(signature = (env_vars, *, timeout=None))]
+    fn update(
+        &self,
+        py: Python<'_>,
+        env_vars: BTreeMap<String, SecretText>,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let vars = secret_map(env_vars);
-        wait(py, self.sandbox.env().update(&vars))
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.env().update(&vars))
     }
 
     /// Replaces every variable with these.
-    fn set_all(&self, py: Python<'_>, env_vars: BTreeMap<String, SecretText>) -> PyResult<()> {
+    #[pyo3(signature = (env_vars, *, timeout=None))]
+    fn set_all(
+        &self,
+        py: Python<'_>,
+        env_vars: BTreeMap<String, SecretText>,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let vars = secret_map(env_vars);
-        wait(py, self.sandbox.env().set_all(&vars))
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.env().set_all(&vars))
     }
 
     /// Deletes one variable, leaving the others untouched.
-    fn delete(&self, py: Python<'_>, key: &str) -> PyResult<()> {
-        wait(py, self.sandbox.env().delete(key))
+    #[pyo3(signature = (key, *, timeout=None))]
+    fn delete(&self, py: Python<'_>, key: &str, timeout: Option<f64>) -> PyResult<()> {
+        let sandbox = for_call(py, &self.sandbox, timeout)?;
+        wait(py, sandbox.env().delete(key))
     }
 
     /// Deletes every variable.

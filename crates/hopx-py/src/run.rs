@@ -2,6 +2,11 @@
 //! future that owns its data, as the class-level calls do; `wait` for one that borrows), or as
 //! a coroutine awaiting a task on the shared runtime (`spawn`). Plus what leaving a `with`
 //! block does with a failed cleanup (`after_scope`).
+//!
+//! Every SDK call goes through one of the three, so each starts by copying the `hopx_ai`
+//! logger's level to the core (`logging::sync_level`). And none of them ever blocks while
+//! holding the GIL: the core's log sink takes the GIL on the runtime's thread, so a thread
+//! that held the GIL while waiting on the runtime would deadlock with it.
 
 use std::future::Future;
 #[cfg(unix)]
@@ -20,7 +25,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 #[cfg(unix)]
-use pyo3::sync::PyOnceLock;
+use pyo3::sync::{MutexExt, PyOnceLock};
 #[cfg(unix)]
 use pyo3::types::PyCFunction;
 
@@ -37,6 +42,7 @@ pub(crate) fn wait<T: Send>(
     py: Python<'_>,
     future: impl Future<Output = hopx::Result<T>> + Send,
 ) -> PyResult<T> {
+    crate::logging::sync_level(py);
     let outcome: PyResult<hopx::Result<T>> = py.detach(|| {
         hopx::runtime::shared().block_on(async {
             let mut future = std::pin::pin!(future);
@@ -63,6 +69,7 @@ pub(crate) fn wait_spawned<T: Send + 'static>(
     py: Python<'_>,
     future: impl Future<Output = hopx::Result<T>> + Send + 'static,
 ) -> PyResult<T> {
+    crate::logging::sync_level(py);
     let runtime = hopx::runtime::shared();
     let outcome: PyResult<hopx::Result<T>> = py.detach(|| {
         let mut task = AbortOnDrop(runtime.spawn(future));
@@ -105,6 +112,8 @@ impl<T> Drop for AbortOnDrop<T> {
 pub(crate) async fn spawn<T: Send + 'static>(
     future: impl Future<Output = hopx::Result<T>> + Send + 'static,
 ) -> PyResult<T> {
+    // Polled by the event loop with the GIL held, so attaching costs nothing here.
+    Python::attach(crate::logging::sync_level);
     let mut task = AbortOnDrop(hopx::runtime::shared().spawn(future));
     #[cfg(not(unix))]
     let joined = (&mut task.0).await;
@@ -216,7 +225,12 @@ impl LoopWaker {
             Ok::<_, PyErr>(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
         })?;
         let event_loop = get_running_loop.call0(py)?;
-        let mut registry = lock(&REGISTRY);
+        // Waits for the lock without the GIL: the thread holding it calls into Python below
+        // (`is_closed`, `add_reader`), which may let another thread take the GIL and arrive
+        // here; blocking with the GIL held would deadlock the two.
+        let mut registry = REGISTRY
+            .lock_py_attached(py)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let pid = std::process::id();
         let registry = match &mut *registry {
             Some(r) if r.pid == pid => r,

@@ -2,6 +2,7 @@
 //! `SandboxIterator`, what `Sandbox.iter()` returns.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -13,8 +14,8 @@ use crate::errors::to_py_err;
 use crate::json::object_to_py;
 use crate::models::{ExpiryInfo, SandboxInfo, SandboxTemplate};
 use crate::options::{
-    ApiKeyText, ConnectionArgs, CreateArgs, SecretText, TemplateId, expiring_soon,
-    list_sandboxes_options, list_templates_options,
+    ApiKeyText, ConnectionArgs, CreateArgs, ProxyText, SecretText, TemplateId, call_options,
+    expiring_soon, list_sandboxes_options, list_templates_options, request_timeout_alias,
 };
 use crate::resources::{Commands, EnvironmentVariables, Files};
 use crate::run::{after_scope, wait, wait_spawned};
@@ -51,8 +52,17 @@ pub(crate) fn describe(class: &str, sandbox: &hopx::Sandbox) -> String {
 /// The API key comes from `api_key=`, else `HOPX_API_KEY`, else the nearest `.env` file,
 /// else `~/.hopx/config.toml`; the base URL from `base_url=`, else `HOPX_BASE_URL`, else the
 /// config file, else https://api.hopx.dev. `auth_header` is "bearer" (default) or
-/// "x-api-key"; `validate_api_key=False` skips the key format check; `request_timeout` is
-/// the HTTP timeout in seconds.
+/// "x-api-key"; `validate_api_key=False` skips the key format check; `request_timeout`
+/// (the constructor also takes the official name `timeout`) is the time each attempt may
+/// take, in seconds (default 60); `max_retries` (0 to 10, default 3) how many times a failed
+/// request is sent again (a POST that may have been carried out never is); `deadline` the
+/// seconds a whole call may take, retries and waits included (default 300); `proxy` a proxy
+/// URL (else `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` with `NO_PROXY`); `ca_bundle` a PEM file
+/// of extra CA certificates (else `HOPX_CA_BUNDLE`, then `SSL_CERT_FILE`); `http2=False`
+/// keeps to HTTP/1.1. `with_options()` changes the retry and timeout settings of a handle.
+///
+/// Requests (DEBUG), retries (INFO) and risky settings (WARNING) are logged to the `logging`
+/// logger "hopx_ai", with their fields in `record.hopx`.
 // `hopx::Sandbox`'s Debug shows the id, status and template only (never the token).
 #[pyclass(frozen, module = "hopx_ai")]
 #[derive(Debug)]
@@ -68,8 +78,10 @@ impl Sandbox {
     #[new]
     #[pyo3(signature = (
         sandbox_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         sandbox_id: &str,
@@ -78,14 +90,27 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Sandbox> {
-        let connection = ConnectionArgs::new(
+        let request_timeout = request_timeout_alias(request_timeout, timeout)?;
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
+        crate::logging::sync_level(py);
         let inner = calls::by_id(connection, sandbox_id).map_err(|e| to_py_err(py, e))?;
         Ok(Sandbox { inner })
     }
@@ -100,7 +125,8 @@ impl Sandbox {
     #[pyo3(signature = (
         template=None, *, template_id=None, region=None, timeout_seconds=None,
         internet_access=None, env_vars=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
+        validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn create(
@@ -116,14 +142,24 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Sandbox> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let args = CreateArgs {
             template,
             template_id,
@@ -142,8 +178,10 @@ impl Sandbox {
     #[staticmethod]
     #[pyo3(signature = (
         sandbox_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn connect(
         py: Python<'_>,
         sandbox_id: String,
@@ -152,14 +190,24 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Sandbox> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let inner = wait_spawned(py, calls::connect(connection, sandbox_id))?;
         Ok(Sandbox { inner })
     }
@@ -173,7 +221,8 @@ impl Sandbox {
     #[staticmethod]
     #[pyo3(signature = (
         *, status=None, region=None, limit=None, api_key=None, base_url=None,
-        auth_header=None, validate_api_key=None, request_timeout=None
+        auth_header=None, validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn list(
@@ -186,14 +235,24 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Vec<Sandbox>> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let options = list_sandboxes_options(status, region, limit);
         let list = wait_spawned(py, calls::list(connection, options))?;
         Ok(list.into_iter().map(|inner| Sandbox { inner }).collect())
@@ -206,7 +265,8 @@ impl Sandbox {
     #[staticmethod]
     #[pyo3(signature = (
         *, status=None, region=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
+        validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn iter(
@@ -218,15 +278,26 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<SandboxIterator> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let options = list_sandboxes_options(status, region, None);
+        crate::logging::sync_level(py);
         let pager = calls::pager(connection, options).map_err(|e| to_py_err(py, e))?;
         Ok(SandboxIterator {
             pager: tokio::sync::Mutex::new(pager),
@@ -238,7 +309,8 @@ impl Sandbox {
     #[staticmethod]
     #[pyo3(signature = (
         *, category=None, language=None, api_key=None, base_url=None, auth_header=None,
-        validate_api_key=None, request_timeout=None
+        validate_api_key=None, request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn list_templates(
@@ -250,14 +322,24 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Vec<SandboxTemplate>> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let options = list_templates_options(category, language);
         let list = wait_spawned(py, calls::list_templates(connection, options))?;
         Ok(templates(list))
@@ -268,8 +350,10 @@ impl Sandbox {
     #[staticmethod]
     #[pyo3(signature = (
         name, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn get_template(
         py: Python<'_>,
         name: String,
@@ -278,14 +362,24 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<SandboxTemplate> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         let template = wait_spawned(py, calls::get_template(connection, name))?;
         Ok(template.into())
     }
@@ -296,8 +390,10 @@ impl Sandbox {
     #[staticmethod]
     #[pyo3(signature = (
         template_id, *, api_key=None, base_url=None, auth_header=None, validate_api_key=None,
-        request_timeout=None
+        request_timeout=None, max_retries=None, deadline=None,
+        proxy=None, ca_bundle=None, http2=None
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn delete_template(
         py: Python<'_>,
         template_id: String,
@@ -306,27 +402,55 @@ impl Sandbox {
         auth_header: Option<String>,
         validate_api_key: Option<bool>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<()> {
-        let connection = ConnectionArgs::new(
+        let connection = ConnectionArgs {
             api_key,
             base_url,
             auth_header,
             validate_api_key,
             request_timeout,
-        );
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+        };
         wait_spawned(py, calls::delete_template(connection, template_id))
     }
 
     /// Asks the API whether it is up (`GET /health`) and returns its JSON answer as a dict.
     /// Needs no API key; `request_timeout` defaults to 10 seconds.
     #[staticmethod]
-    #[pyo3(signature = (*, base_url=None, request_timeout=None))]
+    #[pyo3(signature = (
+        *, base_url=None, request_timeout=None, max_retries=None, deadline=None, proxy=None,
+        ca_bundle=None, http2=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn health_check<'py>(
         py: Python<'py>,
         base_url: Option<String>,
         request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        proxy: Option<ProxyText>,
+        ca_bundle: Option<PathBuf>,
+        http2: Option<bool>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let connection = ConnectionArgs::new(None, base_url, None, None, request_timeout);
+        let connection = ConnectionArgs {
+            base_url,
+            request_timeout,
+            max_retries,
+            deadline,
+            proxy,
+            ca_bundle,
+            http2,
+            ..Default::default()
+        };
         let health = wait_spawned(py, calls::health_check(connection))?;
         object_to_py(py, &health)
     }
@@ -335,6 +459,30 @@ impl Sandbox {
     #[getter]
     fn sandbox_id(&self) -> &str {
         self.inner.id()
+    }
+
+    /// This sandbox with other retry and timeout settings for every call made through the
+    /// returned `Sandbox` (its `files`, `commands` and `env` included): `request_timeout` (or
+    /// its official name `timeout`; seconds, per attempt), `max_retries` (0 to 10) and
+    /// `deadline` (seconds for the whole call, retries and waits included). `None` keeps this
+    /// handle's setting. No request is made. Both handles share the sandbox's state (info,
+    /// token), and leaving a `with` block on the new one kills the sandbox only when leaving
+    /// it on this one would.
+    #[pyo3(signature = (*, request_timeout=None, max_retries=None, deadline=None, timeout=None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        request_timeout: Option<f64>,
+        max_retries: Option<i64>,
+        deadline: Option<f64>,
+        timeout: Option<f64>,
+    ) -> PyResult<Sandbox> {
+        let request_timeout = request_timeout_alias(request_timeout, timeout)?;
+        crate::logging::sync_level(py);
+        let inner = call_options(request_timeout, max_retries, deadline)
+            .and_then(|options| self.inner.with_call_options(&options))
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(Sandbox { inner })
     }
 
     /// Fetches the sandbox's current state (`GET /v1/sandboxes/{id}`); `repr()` shows it

@@ -7,16 +7,18 @@ use reqwest::Method;
 use serde::de::IgnoredAny;
 
 use crate::config::{
-    ClientOptions, Environment, ResolvedConfig, SystemEnvironment, resolve, resolve_base_url,
+    CallOptions, ClientOptions, Environment, ResolvedConfig, SystemEnvironment, resolve,
+    resolve_base_url,
 };
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{ApiRequest, HttpClient};
+use crate::http::{ApiRequest, HttpClient, KeylessSettings};
 use crate::retry::RetryPolicy;
 use crate::sandbox::{
     AgentToken, CreateSandboxOptions, ListSandboxesOptions, Sandbox, SandboxInfo, SandboxPage,
     SandboxPager, SandboxWithToken, TemplateRef,
 };
 use crate::template::{ListTemplatesOptions, Template, TemplateList, closest_names};
+use crate::transport::Transport;
 
 /// A HopX API client. Cheap to clone: clones share the configuration and, like every client in
 /// the process with the same transport settings, one pool of warm connections.
@@ -56,10 +58,19 @@ impl Client {
 
     /// A client for an already resolved configuration.
     pub fn from_config(config: ResolvedConfig) -> Result<Client> {
-        let http = HttpClient::new(&config, RetryPolicy::default())?;
+        let http = HttpClient::new(&config)?;
         Ok(Client {
             inner: Arc::new(Inner { config, http }),
         })
+    }
+
+    /// A client whose calls use these retry and timeout settings instead; it shares this
+    /// client's connections. For one call: `client.with_call_options(&opts)?.list_templates(..)`.
+    pub fn with_call_options(&self, options: &CallOptions) -> Result<Client> {
+        if *options == CallOptions::default() {
+            return Ok(self.clone());
+        }
+        Client::from_config(self.inner.config.with_call_options(options)?)
     }
 
     /// The configuration in use, with where each setting came from.
@@ -170,7 +181,9 @@ impl Client {
     /// server said it did not process it (429, 503, connection refused).
     pub async fn create_sandbox(&self, options: &CreateSandboxOptions) -> Result<Sandbox> {
         let body = options.to_body()?;
-        let request = ApiRequest::new(Method::POST, "/v1/sandboxes", "a sandbox").json(body);
+        let request = ApiRequest::new(Method::POST, "/v1/sandboxes", "a sandbox")
+            .json(body)
+            .if_unsure("list your sandboxes (Sandbox.list, or `hopx sandbox list`) to see whether it was created");
         let response: SandboxWithToken = match self.send(request).await {
             Ok(response) => response,
             Err(e) if e.code() == ErrorCode::NotFound => {
@@ -351,11 +364,26 @@ pub async fn health_check_with_environment(
         .user_agent
         .clone()
         .unwrap_or_else(crate::config::default_user_agent);
-    let http = HttpClient::unauthenticated(
+    let mut retry = RetryPolicy::default();
+    if let Some(max_retries) = options.max_retries {
+        retry.max_retries = crate::config::check_max_retries(max_retries)?;
+    }
+    let transport = Transport::resolve(options, env)?;
+    let http = HttpClient::keyless(
         &base_url,
-        options.request_timeout.unwrap_or(HEALTH_CHECK_TIMEOUT),
-        &user_agent,
-        RetryPolicy::default(),
+        &KeylessSettings {
+            user_agent: &user_agent,
+            request_timeout: crate::config::positive_duration(
+                "request_timeout",
+                options.request_timeout.unwrap_or(HEALTH_CHECK_TIMEOUT),
+            )?,
+            deadline: crate::config::positive_duration(
+                "deadline",
+                options.deadline.unwrap_or(crate::config::DEFAULT_DEADLINE),
+            )?,
+            retry,
+            transport: &transport,
+        },
     )?;
     http.send(ApiRequest::new(Method::GET, "/health", "a health status"))
         .await

@@ -8,6 +8,12 @@
 //! | base URL     | `base_url`  | `HOPX_BASE_URL`          | never                      | `profiles.<p>.base_url`   | `https://api.hopx.dev` |
 //! | auth header  | option      | `HOPX_AUTH_HEADER`       | never                      | `profiles.<p>.auth_header`| `Authorization: Bearer` |
 //! | key check    | option      | `HOPX_VALIDATE_API_KEY`  | never                      | never                     | on                    |
+//! | proxy        | `proxy`     | `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` | never | never          | none                  |
+//! | extra CAs    | `ca_bundle` | `HOPX_CA_BUNDLE`, then `SSL_CERT_FILE` | never        | never                     | system roots only     |
+//!
+//! Retries (`max_retries`, default 3), the request timeout (60 s per attempt), the deadline
+//! (300 s per call) and `http2` (on) are options only: per client, or per call through
+//! [`CallOptions`].
 //!
 //! The config file is `$HOPX_CONFIG_DIR/config.toml` (default `~/.hopx/config.toml`), and the
 //! profile `<p>` is `HOPX_PROFILE`, else the file's `default_profile`, else `default`.
@@ -27,11 +33,17 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::key::ApiKey;
+use crate::retry::RetryPolicy;
+use crate::transport::Transport;
 
 /// The production control plane.
 pub const DEFAULT_BASE_URL: &str = "https://api.hopx.dev";
 /// The HTTP request timeout when none is given.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default most one call may take, retries and waits included: longer than four attempts
+/// at the default request timeout, so it only cuts calls that would otherwise wait on and on.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
 const DEFAULT_PROFILE: &str = "default";
 
 /// Everything the configuration reads from the outside world.
@@ -180,6 +192,31 @@ pub struct ClientOptions {
     pub profile: Option<String>,
     /// The `User-Agent`; the bindings set `hopx-python/<v>` and `hopx-node/<v>`.
     pub user_agent: Option<String>,
+    /// How many times a failed request may be sent again (default 3; 0 turns retries off).
+    pub max_retries: Option<u32>,
+    /// The most one call may take, retries and waits included (default 300 s).
+    pub deadline: Option<Duration>,
+    /// A proxy URL for every request (`http://user:pass@host:port`); beats `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`.
+    pub proxy: Option<String>,
+    /// A PEM file of extra CA certificates to trust besides the system's; beats
+    /// `HOPX_CA_BUNDLE` and `SSL_CERT_FILE`.
+    pub ca_bundle: Option<PathBuf>,
+    /// `Some(false)` keeps every connection on HTTP/1.1; by default HTTP/2 is used when a TLS
+    /// server offers it.
+    pub http2: Option<bool>,
+}
+
+/// Overrides for some calls: `Client::with_call_options` and `Sandbox::with_call_options`
+/// return a handle whose calls use them. `None` keeps the handle's setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// How many times a failed request may be sent again.
+    pub max_retries: Option<u32>,
+    /// The timeout of each attempt.
+    pub request_timeout: Option<Duration>,
+    /// The most the whole call may take, retries and waits included.
+    pub deadline: Option<Duration>,
 }
 
 impl fmt::Debug for ClientOptions {
@@ -192,6 +229,17 @@ impl fmt::Debug for ClientOptions {
             .field("request_timeout", &self.request_timeout)
             .field("profile", &self.profile)
             .field("user_agent", &self.user_agent)
+            .field("max_retries", &self.max_retries)
+            .field("deadline", &self.deadline)
+            .field(
+                "proxy",
+                &self
+                    .proxy
+                    .as_deref()
+                    .map(crate::transport::redact_proxy_url),
+            )
+            .field("ca_bundle", &self.ca_bundle)
+            .field("http2", &self.http2)
             .finish()
     }
 }
@@ -243,10 +291,33 @@ pub struct ResolvedConfig {
     pub base_url_source: Source,
     /// Which header carries the key.
     pub auth_header: AuthHeader,
-    /// The HTTP request timeout.
+    /// The HTTP request timeout (of each attempt).
     pub request_timeout: Duration,
+    /// The most one call may take, retries and waits included.
+    pub deadline: Duration,
+    /// When and how often failed requests are sent again.
+    pub retry: RetryPolicy,
+    /// Proxy, extra CA certificates, HTTP/2: what needs its own connection pool.
+    pub transport: Transport,
     /// The `User-Agent`.
     pub user_agent: String,
+}
+
+impl ResolvedConfig {
+    /// This configuration with some settings replaced for some calls.
+    pub fn with_call_options(&self, options: &CallOptions) -> Result<ResolvedConfig> {
+        let mut config = self.clone();
+        if let Some(max_retries) = options.max_retries {
+            config.retry.max_retries = check_max_retries(max_retries)?;
+        }
+        if let Some(timeout) = options.request_timeout {
+            config.request_timeout = positive_duration("request_timeout", timeout)?;
+        }
+        if let Some(deadline) = options.deadline {
+            config.deadline = positive_duration("deadline", deadline)?;
+        }
+        Ok(config)
+    }
 }
 
 /// Resolves a configuration from explicit options and the environment.
@@ -283,12 +354,16 @@ pub fn resolve(options: &ClientOptions, env: &dyn Environment) -> Result<Resolve
         AuthHeader::default()
     };
 
-    let request_timeout = options.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-    if request_timeout.is_zero() {
-        return Err(Error::invalid_argument(
-            "The request timeout must be greater than zero.",
-        ));
+    let request_timeout = positive_duration(
+        "request_timeout",
+        options.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+    )?;
+    let deadline = positive_duration("deadline", options.deadline.unwrap_or(DEFAULT_DEADLINE))?;
+    let mut retry = RetryPolicy::default();
+    if let Some(max_retries) = options.max_retries {
+        retry.max_retries = check_max_retries(max_retries)?;
     }
+    let transport = Transport::resolve(options, env)?;
 
     Ok(ResolvedConfig {
         api_key,
@@ -297,11 +372,49 @@ pub fn resolve(options: &ClientOptions, env: &dyn Environment) -> Result<Resolve
         base_url_source,
         auth_header,
         request_timeout,
+        deadline,
+        retry,
+        transport,
         user_agent: options
             .user_agent
             .clone()
             .unwrap_or_else(default_user_agent),
     })
+}
+
+/// The most retries a caller may ask for: more would only hide an outage for longer.
+pub const MAX_RETRIES_LIMIT: u32 = 10;
+
+pub(crate) fn check_max_retries(max_retries: u32) -> Result<u32> {
+    if max_retries > MAX_RETRIES_LIMIT {
+        return Err(Error::invalid_argument(format!(
+            "max_retries (maxRetries) is {max_retries}, but at most {MAX_RETRIES_LIMIT} retries are allowed."
+        ))
+        .with_hint("Use a longer deadline instead if calls need more time to succeed."));
+    }
+    Ok(max_retries)
+}
+
+/// A retry count a program passed as a number (Python int, JavaScript number): whole, not
+/// negative, at most [`MAX_RETRIES_LIMIT`].
+pub fn retries_argument(name: &str, value: f64) -> Result<u32> {
+    let count = whole_number_argument(name, value)?;
+    if count < 0 {
+        return Err(Error::invalid_argument(format!(
+            "{name} is {count}, but it cannot be negative (0 turns retries off)."
+        )));
+    }
+    check_max_retries(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// A timeout or deadline: zero would fail every call before it is sent.
+pub(crate) fn positive_duration(name: &str, value: Duration) -> Result<Duration> {
+    if value.is_zero() {
+        return Err(Error::invalid_argument(format!(
+            "{name} must be greater than zero."
+        )));
+    }
+    Ok(value)
 }
 
 /// The `User-Agent` of the Rust SDK; the bindings pass their own.

@@ -330,8 +330,10 @@ impl ConfigDocument {
 
     fn set_checked(&mut self, profile: &str, setting: Setting, checked: &str) -> Result<bool> {
         let created = self.create_profile(profile)?;
+        // Looked up by the name as stored (trimmed), which is what create_profile made.
+        let name = check_profile_name(profile)?.to_owned();
         let table = self
-            .profile_mut(profile)
+            .profile_mut(&name)
             .expect("the profile was just created");
         table.insert(setting.as_str(), value(checked));
         Ok(created)

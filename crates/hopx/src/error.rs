@@ -263,7 +263,37 @@ struct Inner {
     request_id: Option<String>,
     details: Option<serde_json::Value>,
     retry_after: Option<Duration>,
+    attempts: u32,
+    maybe_processed: bool,
+    timeout_kind: Option<TimeoutKind>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// Which of the separate timeouts fired. They are different settings with different fixes, so
+/// an error names the one that did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// No TCP/TLS connection within the connect timeout (10 s); nothing was sent.
+    Connect,
+    /// One attempt got no (complete) answer within the request timeout.
+    Request,
+    /// The whole call, retries and waits included, ran out of its deadline.
+    Deadline,
+    /// The sandbox stopped the code when its execution timeout passed.
+    Execution,
+}
+
+impl TimeoutKind {
+    /// The stable string form, identical in every language.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TimeoutKind::Connect => "connect",
+            TimeoutKind::Request => "request",
+            TimeoutKind::Deadline => "deadline",
+            TimeoutKind::Execution => "execution",
+        }
+    }
 }
 
 /// Shorthand used throughout the crate.
@@ -282,6 +312,9 @@ impl Error {
             request_id: None,
             details: None,
             retry_after: None,
+            attempts: 0,
+            maybe_processed: false,
+            timeout_kind: None,
             source: None,
         }))
     }
@@ -322,6 +355,21 @@ impl Error {
 
     pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
         self.0.retry_after = retry_after;
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.0.attempts = attempts;
+        self
+    }
+
+    pub(crate) fn with_maybe_processed(mut self) -> Self {
+        self.0.maybe_processed = true;
+        self
+    }
+
+    pub(crate) fn with_timeout_kind(mut self, kind: TimeoutKind) -> Self {
+        self.0.timeout_kind = Some(kind);
         self
     }
 
@@ -381,9 +429,27 @@ impl Error {
         self.0.details.as_ref()
     }
 
-    /// How long the server asked us to wait (HTTP 429 and 503).
+    /// How long the server asked us to wait (HTTP 429 and 503), or the backoff the SDK would
+    /// have needed when it gave up because the wait did not fit in the call's deadline.
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
+    }
+
+    /// How many times the request was sent (0: the error came before anything was sent).
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// True when the server may have carried the request out even though the call failed (a
+    /// POST whose connection broke, or that got a 500/502/504): it was not sent again, and the
+    /// caller should check (for a create: list the sandboxes) before trying again.
+    pub fn maybe_processed(&self) -> bool {
+        self.0.maybe_processed
+    }
+
+    /// Which timeout fired, for [`ErrorCode::Timeout`] and [`ErrorCode::ExecutionTimeout`].
+    pub fn timeout_kind(&self) -> Option<TimeoutKind> {
+        self.0.timeout_kind
     }
 }
 

@@ -1,8 +1,6 @@
-//! Sending requests: one pooled connection pool per transport setting, the auth header,
-//! retries, and turning every failure into an [`Error`] with a code.
+//! Sending requests: the auth header, the retry loop with its deadline, reading bodies within
+//! their size limit, and turning every failure into an [`Error`] with a code.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -10,53 +8,17 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::config::{AuthHeader, ResolvedConfig};
-use crate::error::{Error, ErrorCode, Result};
-use crate::retry::{Outcome, RetryPolicy, parse_retry_after};
+use crate::error::{Error, ErrorCode, Result, TimeoutKind};
+use crate::log::report;
+use crate::retry::{Outcome, RetryPolicy, is_idempotent, parse_retry_after};
+use crate::transport::{CONNECT_TIMEOUT, Transport, pooled_client};
 
-/// Settings that need a separate connection pool. Everything else (key, base URL, timeout,
-/// user agent) is set per request, so clients that differ only there share warm connections.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct TransportSettings {
-    connect_timeout: Duration,
-}
-
-/// The process-wide pools. `reqwest::Client` is a handle to a shared pool, so cloning it out
-/// of the map is cheap and every clone reuses the same connections. The map belongs to one
-/// process: after a `fork()` the child's connections (and the runtime tasks that drove them)
-/// are unusable, so a child starts with empty pools instead of hanging on the parent's.
-fn pooled_client(settings: &TransportSettings) -> Result<reqwest::Client> {
-    type Pools = (u32, HashMap<TransportSettings, reqwest::Client>);
-    static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
-    let pools = POOLS.get_or_init(|| Mutex::new((std::process::id(), HashMap::new())));
-    let mut pools = pools
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let pid = std::process::id();
-    if pools.0 != pid {
-        // Forgotten, not dropped: dropping would try to shut down the parent's connections.
-        std::mem::forget(std::mem::take(&mut pools.1));
-        pools.0 = pid;
-    }
-    if let Some(client) = pools.1.get(settings) {
-        return Ok(client.clone());
-    }
-    // rustls needs a process-wide crypto provider; installing it twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .connect_timeout(settings.connect_timeout)
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tcp_nodelay(true)
-        // The API never redirects. Following one would send the key to wherever a proxy or
-        // a compromised host points (reqwest drops `Authorization` across hosts, but not
-        // `X-API-Key`), so a redirect is reported as the error it is.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| {
-            Error::new(ErrorCode::Network, "Could not set up the HTTP client.").with_source(e)
-        })?;
-    pools.1.insert(settings.clone(), client.clone());
-    Ok(client)
-}
+/// The most a JSON answer may be: far above any real one, far below running out of memory.
+pub(crate) const MAX_JSON_RESPONSE_BYTES: u64 = 64 << 20;
+/// The most a file download may be (it is held in memory whole).
+pub(crate) const MAX_DOWNLOAD_BYTES: u64 = 1 << 30;
+/// The most of an error body that is read: only its JSON fields are used.
+const MAX_ERROR_BODY_BYTES: u64 = 1 << 20;
 
 /// What one API call sends. Cloneable, so a call can be sent again after a token refresh.
 #[derive(Debug, Clone)]
@@ -67,8 +29,14 @@ pub(crate) struct ApiRequest<'a> {
     pub body: Option<RequestBody>,
     /// What the response body should be, for decode errors ("a template list").
     pub expecting: &'a str,
-    /// Overrides the client's request timeout (an execution needs longer than a lookup).
-    pub timeout: Option<Duration>,
+    /// The least time an attempt gets, whatever the request timeout: a call that runs code for
+    /// up to N seconds needs N seconds plus the time to answer.
+    pub min_timeout: Option<Duration>,
+    /// The largest answer that is read.
+    pub max_response_bytes: u64,
+    /// What the caller should check when a POST failed in a way that means it may have been
+    /// carried out ("list your sandboxes to see whether it was created").
+    pub if_unsure: Option<&'a str>,
     /// An `Authorization` value for this call only (the sandbox token on agent calls).
     pub authorization: Option<HeaderValue>,
 }
@@ -103,7 +71,9 @@ impl<'a> ApiRequest<'a> {
             query: Vec::new(),
             body: None,
             expecting,
-            timeout: None,
+            min_timeout: None,
+            max_response_bytes: MAX_JSON_RESPONSE_BYTES,
+            if_unsure: None,
             authorization: None,
         }
     }
@@ -125,8 +95,18 @@ impl<'a> ApiRequest<'a> {
         self
     }
 
-    pub(crate) fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+    pub(crate) fn min_timeout(mut self, timeout: Duration) -> Self {
+        self.min_timeout = Some(timeout);
+        self
+    }
+
+    pub(crate) fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    pub(crate) fn if_unsure(mut self, what_to_check: &'a str) -> Self {
+        self.if_unsure = Some(what_to_check);
         self
     }
 
@@ -139,25 +119,43 @@ impl<'a> ApiRequest<'a> {
 /// Sends API requests for one resolved configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
-    transport: TransportSettings,
+    transport: Transport,
     base_url: String,
-    /// The key header; `None` only for the unauthenticated health check.
+    /// The key header; `None` for the health check and for agent calls (which carry the
+    /// sandbox token per request).
     auth: Option<(HeaderName, HeaderValue)>,
     user_agent: HeaderValue,
     timeout: Duration,
+    deadline: Duration,
     retry: RetryPolicy,
     /// The hint for a 401: names the key ("hopx_live_<keyId>.**** from HOPX_API_KEY") or
     /// says that the sandbox token was refused.
     auth_hint: String,
 }
 
+/// The settings of a client that sends no API key.
+pub(crate) struct KeylessSettings<'a> {
+    pub user_agent: &'a str,
+    pub request_timeout: Duration,
+    pub deadline: Duration,
+    pub retry: RetryPolicy,
+    pub transport: &'a Transport,
+}
+
+impl<'a> KeylessSettings<'a> {
+    pub(crate) fn of(config: &'a ResolvedConfig) -> Self {
+        KeylessSettings {
+            user_agent: &config.user_agent,
+            request_timeout: config.request_timeout,
+            deadline: config.deadline,
+            retry: config.retry,
+            transport: &config.transport,
+        }
+    }
+}
+
 impl HttpClient {
-    pub(crate) fn new(config: &ResolvedConfig, retry: RetryPolicy) -> Result<Self> {
-        let transport = TransportSettings {
-            connect_timeout: Duration::from_secs(10),
-        };
-        // Fails early (before any request) if the HTTP stack cannot be set up at all.
-        pooled_client(&transport)?;
+    pub(crate) fn new(config: &ResolvedConfig) -> Result<Self> {
         let (auth_name, auth_text) = match config.auth_header {
             AuthHeader::Bearer => (
                 reqwest::header::AUTHORIZATION,
@@ -178,46 +176,39 @@ impl HttpClient {
         })?;
         // Keeps the value out of reqwest's and hyper's Debug output.
         auth_value.set_sensitive(true);
-        let user_agent = user_agent_header(&config.user_agent)?;
-        if config.base_url.starts_with("http://") && !is_loopback_url(&config.base_url) {
-            tracing::warn!(
-                base_url = %config.base_url,
-                "sending the API key over plain http to a non-loopback host; use https"
+        if config.base_url.starts_with("http://")
+            && !is_loopback_url(&config.base_url)
+            && first_warning_for(&config.base_url)
+        {
+            report!(
+                WARN,
+                "sending the API key over plain http to a non-loopback host; use https",
+                base_url = &config.base_url
             );
         }
-        Ok(HttpClient {
-            transport,
-            base_url: config.base_url.clone(),
-            auth: Some((auth_name, auth_value)),
-            user_agent,
-            timeout: config.request_timeout,
-            retry,
-            auth_hint: format!(
-                "The key sent was {} from {}: check that it is current and belongs to this server (base URL).",
-                config.api_key.redacted(),
-                config.api_key_source
-            ),
-        })
+        let mut client = HttpClient::keyless(&config.base_url, &KeylessSettings::of(config))?;
+        client.auth = Some((auth_name, auth_value));
+        client.auth_hint = format!(
+            "The key sent was {} from {}: check that it is current and belongs to this server (base URL).",
+            config.api_key.redacted(),
+            config.api_key_source
+        );
+        Ok(client)
     }
 
-    /// A client that sends no key: only for endpoints that need none (`GET /health`).
-    pub(crate) fn unauthenticated(
-        base_url: &str,
-        timeout: Duration,
-        user_agent: &str,
-        retry: RetryPolicy,
-    ) -> Result<Self> {
-        let transport = TransportSettings {
-            connect_timeout: Duration::from_secs(10),
-        };
-        pooled_client(&transport)?;
+    /// A client that sends no key: for endpoints that need none (`GET /health`), and the base
+    /// of agent clients.
+    pub(crate) fn keyless(base_url: &str, settings: &KeylessSettings<'_>) -> Result<Self> {
+        // Fails early (before any request) if the HTTP stack cannot be set up at all.
+        pooled_client(settings.transport)?;
         Ok(HttpClient {
-            transport,
-            base_url: base_url.to_owned(),
+            transport: settings.transport.clone(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
             auth: None,
-            user_agent: user_agent_header(user_agent)?,
-            timeout,
-            retry,
+            user_agent: user_agent_header(settings.user_agent)?,
+            timeout: settings.request_timeout,
+            deadline: settings.deadline,
+            retry: settings.retry,
             auth_hint: "This call sends no key; the server should not have asked for one."
                 .to_owned(),
         })
@@ -225,13 +216,8 @@ impl HttpClient {
 
     /// A client for a sandbox's agent: its base URL is the sandbox's `public_host`, and each
     /// call carries the sandbox token (never the API key: the sandbox runs untrusted code).
-    pub(crate) fn agent(base_url: &str, timeout: Duration, user_agent: &str) -> Result<Self> {
-        let mut client = HttpClient::unauthenticated(
-            base_url.trim_end_matches('/'),
-            timeout,
-            user_agent,
-            RetryPolicy::default(),
-        )?;
+    pub(crate) fn agent(base_url: &str, config: &ResolvedConfig) -> Result<Self> {
+        let mut client = HttpClient::keyless(base_url, &KeylessSettings::of(config))?;
         client.auth_hint = "The sandbox's agent refused its token even after a refresh: the sandbox may have been killed, or its token revoked.".to_owned();
         Ok(client)
     }
@@ -241,84 +227,220 @@ impl HttpClient {
         self.send_raw(&request).await?.json(&request)
     }
 
-    /// Sends the request and reads the whole success body, undecoded.
+    /// The retry loop: the first success response, read whole, or the error once no retry is
+    /// allowed or the deadline leaves no room for one.
     pub(crate) async fn send_raw(&self, request: &ApiRequest<'_>) -> Result<RawResponse> {
-        let response = self.send_checked(request).await?;
-        let status = response.status().as_u16();
-        let request_id = header_request_id(response.headers());
-        let bytes = response.bytes().await.map_err(|e| {
-            Error::new(
-                ErrorCode::Network,
-                format!(
-                    "The connection broke while reading the response to {}.",
-                    describe(request)
-                ),
-            )
-            .with_status(status)
-            .with_request_id(request_id.clone())
-            .with_source(e)
-        })?;
-        Ok(RawResponse {
-            status,
-            request_id,
-            bytes: bytes.to_vec(),
-        })
+        use tracing::Instrument;
+        // One span per call, so a subscriber sees the attempts and waits of a call together.
+        let span = tracing::debug_span!(
+            "hopx_request",
+            method = request.method.as_str(),
+            path = %request.path
+        );
+        self.send_with_retries(request).instrument(span).await
     }
 
-    /// The retry loop: the first success response, or the error once no retry is allowed.
-    async fn send_checked(&self, request: &ApiRequest<'_>) -> Result<reqwest::Response> {
+    async fn send_with_retries(&self, request: &ApiRequest<'_>) -> Result<RawResponse> {
         let url = format!("{}{}", self.base_url, request.path);
         // Looked up per call (a map lookup), so a client made before a fork works after it.
         let client = pooled_client(&self.transport)?;
+        let attempt_timeout = request
+            .min_timeout
+            .map_or(self.timeout, |least| least.max(self.timeout));
+        // A call that runs code for longer than the deadline still gets its one attempt.
+        let deadline = request
+            .min_timeout
+            .map_or(self.deadline, |least| least.max(self.deadline));
+        let started = Instant::now();
         let mut attempt = 0u32;
         loop {
-            let started = Instant::now();
-            let result = self.send_once(&client, &url, request).await;
+            let remaining = deadline.saturating_sub(started.elapsed());
+            let (this_timeout, timeout_kind) = if remaining < attempt_timeout {
+                (remaining, TimeoutKind::Deadline)
+            } else {
+                (attempt_timeout, TimeoutKind::Request)
+            };
+            let attempt_started = Instant::now();
+            let result =
+                tokio::time::timeout(this_timeout, self.attempt(&client, &url, request)).await;
+            let elapsed_ms = attempt_started.elapsed().as_millis() as u64;
             let (error, outcome) = match result {
-                Ok(response) if response.status().is_success() => {
-                    let status = response.status().as_u16();
-                    let request_id = header_request_id(response.headers());
-                    tracing::debug!(
-                        method = %request.method, path = %request.path, status, attempt,
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        request_id = request_id.as_deref().unwrap_or(""),
-                        "hopx request"
+                Ok(Ok(mut response)) => {
+                    response.attempts = attempt + 1;
+                    report!(
+                        DEBUG,
+                        "request succeeded",
+                        method = request.method.as_str(),
+                        path = &request.path,
+                        status = response.status,
+                        attempt = attempt + 1,
+                        elapsed_ms = elapsed_ms,
+                        request_id = response.request_id.as_deref().unwrap_or("-"),
                     );
                     return Ok(response);
                 }
-                Ok(response) => {
-                    let status = response.status();
-                    let error = error_from_response(response, request, &self.auth_hint).await;
-                    (error, Outcome::Status(status.as_u16()))
-                }
-                Err(e) => transport_error(e, request),
+                Ok(Err(failure)) => failure,
+                Err(_) => (
+                    self.timeout_error(request, timeout_kind, this_timeout, deadline),
+                    Outcome::MaybeProcessed,
+                ),
             };
-            tracing::debug!(
-                method = %request.method, path = %request.path, attempt,
-                code = error.code().as_str(), status = error.status().unwrap_or(0),
-                request_id = error.request_id().unwrap_or(""),
-                "hopx request failed"
+            let error = error.with_attempts(attempt + 1);
+            report!(
+                DEBUG,
+                "request failed",
+                method = request.method.as_str(),
+                path = &request.path,
+                code = error.code().as_str(),
+                status = error.status().unwrap_or(0),
+                attempt = attempt + 1,
+                elapsed_ms = elapsed_ms,
+                request_id = error.request_id().unwrap_or("-"),
             );
-            if !self.retry.should_retry(&request.method, outcome, attempt) {
-                return Err(finish_error(error, request, outcome, attempt));
+            if error.timeout_kind() == Some(TimeoutKind::Deadline)
+                || !self.retry.should_retry(&request.method, outcome, attempt)
+            {
+                return Err(finish_error(error, request, outcome, attempt + 1));
             }
-            if let Some(wait) = error.retry_after()
+            let server_wait = error.retry_after();
+            if let Some(wait) = server_wait
                 && wait > self.retry.max_server_wait
             {
                 return Err(error.append_message(&format!(
-                    "The server asked to wait {}s before retrying, longer than the SDK waits ({}s).",
-                    wait.as_secs(),
-                    self.retry.max_server_wait.as_secs()
+                    "The server asked to wait {} before retrying, longer than the SDK waits ({}), so it gave up at once.",
+                    seconds(wait),
+                    seconds(self.retry.max_server_wait)
                 )));
             }
-            let wait = self.retry.backoff(attempt, error.retry_after());
-            tracing::debug!(
-                method = %request.method, path = %request.path, attempt,
-                wait_ms = wait.as_millis() as u64, "hopx request will be retried"
+            let wait = self.retry.backoff(attempt, server_wait);
+            let remaining = deadline.saturating_sub(started.elapsed());
+            if wait >= remaining {
+                return Err(error
+                    .with_retry_after(Some(wait))
+                    .with_timeout_kind(TimeoutKind::Deadline)
+                    .append_message(&format!(
+                        "Retrying needed a wait of {}, but only {} of the call's deadline ({}) was left, so it gave up at once.",
+                        seconds(wait),
+                        seconds(remaining),
+                        seconds(deadline)
+                    ))
+                    .with_hint("Raise the deadline (deadline in Python and Rust, deadlineMs in JavaScript) to wait longer, or try again later."));
+            }
+            report!(
+                INFO,
+                "retrying request",
+                method = request.method.as_str(),
+                path = &request.path,
+                code = error.code().as_str(),
+                status = error.status().unwrap_or(0),
+                attempt = attempt + 1,
+                wait_s = wait.as_secs_f64(),
+                server_wait_s = server_wait.map_or(0.0, |w| w.as_secs_f64()),
             );
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+
+    /// One attempt: the response, read whole, or why it failed and whether it was sent.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        request: &ApiRequest<'_>,
+    ) -> std::result::Result<RawResponse, (Error, Outcome)> {
+        let response = self
+            .send_once(client, url, request)
+            .await
+            .map_err(|e| transport_error(e, request))?;
+        let status = response.status();
+        if !status.is_success() {
+            let error = error_from_response(response, request, &self.auth_hint).await;
+            return Err((error, Outcome::Status(status.as_u16())));
+        }
+        let status = status.as_u16();
+        let request_id = header_request_id(response.headers());
+        match read_body(response, request.max_response_bytes).await {
+            Ok(bytes) => Ok(RawResponse {
+                status,
+                request_id,
+                bytes,
+                attempts: 0,
+            }),
+            Err(BodyError::TooLarge(size)) => {
+                let size = size.map_or_else(String::new, |n| format!(" ({n} bytes)"));
+                let error = Error::new(
+                    ErrorCode::Decode,
+                    format!(
+                        "The answer to {} is larger{size} than the {} MiB the SDK reads for it, so it was not read.",
+                        describe(request),
+                        request.max_response_bytes >> 20
+                    ),
+                )
+                .with_hint("This is a server or proxy problem, not a problem with your code.")
+                .with_status(status)
+                .with_request_id(request_id);
+                Err((error, Outcome::Status(status)))
+            }
+            Err(BodyError::Broken(e)) => {
+                let error = Error::new(
+                    ErrorCode::Network,
+                    format!(
+                        "The connection broke while reading the answer to {}: {}.",
+                        describe(request),
+                        error_chain(&e)
+                    ),
+                )
+                .with_status(status)
+                .with_request_id(request_id)
+                .with_source(e);
+                Err((error, Outcome::MaybeProcessed))
+            }
+        }
+    }
+
+    fn timeout_error(
+        &self,
+        request: &ApiRequest<'_>,
+        kind: TimeoutKind,
+        waited: Duration,
+        deadline: Duration,
+    ) -> Error {
+        let (message, hint) = match kind {
+            TimeoutKind::Deadline => (
+                format!(
+                    "{} ran out of its deadline ({}): the last attempt had {} left and got no complete answer in time.",
+                    describe(request),
+                    seconds(deadline),
+                    seconds(waited)
+                ),
+                "Raise the deadline (deadline in Python and Rust, deadlineMs in JavaScript), or check the server's health.",
+            ),
+            _ if request
+                .min_timeout
+                .is_some_and(|least| least > self.timeout) =>
+            {
+                (
+                    format!(
+                        "{} got no complete answer within {}: the execution timeout plus time for the sandbox to answer.",
+                        describe(request),
+                        seconds(waited)
+                    ),
+                    "The sandbox may be overloaded or stopped; check it with get_info / getInfo.",
+                )
+            }
+            _ => (
+                format!(
+                    "{} got no complete answer within the request timeout ({}).",
+                    describe(request),
+                    seconds(waited)
+                ),
+                "Raise the request timeout (request_timeout in Python and Rust, requestTimeoutMs in JavaScript), or check the server's health.",
+            ),
+        };
+        Error::new(ErrorCode::Timeout, message)
+            .with_hint(hint)
+            .with_timeout_kind(kind)
     }
 
     async fn send_once(
@@ -329,7 +451,6 @@ impl HttpClient {
     ) -> std::result::Result<reqwest::Response, reqwest::Error> {
         let mut builder = client
             .request(request.method.clone(), url)
-            .timeout(request.timeout.unwrap_or(self.timeout))
             .header(reqwest::header::USER_AGENT, self.user_agent.clone())
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(value) = &request.authorization {
@@ -367,6 +488,23 @@ fn user_agent_header(user_agent: &str) -> Result<HeaderValue> {
     })
 }
 
+/// True the first time a URL is seen in this process: Python and Node build a client per
+/// class-level call, and one warning per URL says it all.
+fn first_warning_for(url: &str) -> bool {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    if warned.iter().any(|seen| seen == url) {
+        return false;
+    }
+    // Bounded: a program that talks to thousands of plain-http hosts still gets warnings,
+    // without this list growing forever.
+    if warned.len() >= 64 {
+        warned.clear();
+    }
+    warned.push(url.to_owned());
+    true
+}
+
 fn is_loopback_url(url: &str) -> bool {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return false;
@@ -399,6 +537,8 @@ pub(crate) struct RawResponse {
     pub status: u16,
     pub request_id: Option<String>,
     pub bytes: Vec<u8>,
+    /// How many times the request was sent to get it.
+    pub attempts: u32,
 }
 
 impl RawResponse {
@@ -416,6 +556,7 @@ fn decode_success<T: DeserializeOwned>(
         status,
         request_id: header_id,
         bytes,
+        attempts,
     } = response;
     let decode_error = |what: String| {
         let body_request_id = serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -436,6 +577,7 @@ fn decode_success<T: DeserializeOwned>(
         .with_hint("This is a server or proxy problem, not a problem with your code; if it persists, report it with the request id.")
         .with_status(status)
         .with_request_id(body_request_id.or_else(|| header_id.clone()))
+        .with_attempts(attempts)
     };
     // Every API response is a JSON object; serde would also read a struct from an array.
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -569,8 +711,11 @@ async fn error_from_response(
 ) -> Error {
     let status = response.status();
     let headers = response.headers().clone();
-    // A failed body read leaves an empty body: the status alone still says what happened.
-    let bytes = response.bytes().await.unwrap_or_default();
+    // A failed (or oversized) body read leaves an empty body: the status alone still says what
+    // happened.
+    let bytes = read_body(response, MAX_ERROR_BODY_BYTES)
+        .await
+        .unwrap_or_default();
     let body = parse_error_body(&bytes);
     let code = code_for_status(status.as_u16(), &body);
     let now = chrono::Utc::now();
@@ -617,6 +762,9 @@ async fn error_from_response(
     if let Some(hint) = status_hint(code, auth_hint) {
         error = error.with_hint(hint);
     }
+    if code == ErrorCode::ExecutionTimeout {
+        error = error.with_timeout_kind(TimeoutKind::Execution);
+    }
     error
 }
 
@@ -624,21 +772,29 @@ fn transport_error(e: reqwest::Error, request: &ApiRequest<'_>) -> (Error, Outco
     let cause = error_chain(&e);
     // A connect timeout is both; it is "not sent", so connect is checked first.
     if e.is_connect() {
-        let error = Error::new(
+        let mut error = Error::new(
             ErrorCode::Network,
             format!("Could not connect for {}: {cause}.", describe(request)),
         )
-        .with_hint("Check the base URL and your network connection.")
-        .with_source(e);
-        (error, Outcome::NotSent)
-    } else if e.is_timeout() {
-        let error = Error::new(
-            ErrorCode::Timeout,
-            format!("{} timed out: the request timeout passed before the server answered ({cause}).", describe(request)),
-        )
-        .with_hint("Raise the request timeout (request_timeout / requestTimeout), or check the server's health.")
-        .with_source(e);
-        (error, Outcome::MaybeProcessed)
+        .with_hint("Check the base URL, the proxy settings and your network connection.");
+        if e.is_timeout() {
+            error = error
+                .with_code(ErrorCode::Timeout)
+                .with_timeout_kind(TimeoutKind::Connect)
+                .append_message(&format!(
+                    "No connection within the connect timeout ({}); nothing was sent.",
+                    seconds(CONNECT_TIMEOUT)
+                ));
+        } else if is_certificate_problem(&cause) {
+            // Waiting does not make a certificate trusted: no retry.
+            let error = error
+                .append_message("The server's TLS certificate is not trusted; nothing was sent.")
+                .with_hint(
+                    "If it is signed by a private CA, pass its PEM file as ca_bundle (caBundle in JavaScript) or set HOPX_CA_BUNDLE.",
+                );
+            return (error.with_source(e), Outcome::Permanent);
+        }
+        (error.with_source(e), Outcome::NotSent)
     } else {
         let error = Error::new(
             ErrorCode::Network,
@@ -652,18 +808,68 @@ fn transport_error(e: reqwest::Error, request: &ApiRequest<'_>) -> (Error, Outco
     }
 }
 
+/// rustls's words for a certificate it does not accept (unknown issuer, expired, wrong name).
+fn is_certificate_problem(cause: &str) -> bool {
+    let cause = cause.to_ascii_lowercase();
+    cause.contains("certificate") || cause.contains("unknownissuer")
+}
+
 /// Adds what the caller needs to know once no more retries will happen.
-fn finish_error(error: Error, request: &ApiRequest<'_>, outcome: Outcome, attempt: u32) -> Error {
+fn finish_error(error: Error, request: &ApiRequest<'_>, outcome: Outcome, attempts: u32) -> Error {
     let mut error = error;
-    if outcome == Outcome::MaybeProcessed && !crate::retry::is_idempotent(&request.method) {
-        error = error.append_message(
-            "The server may have processed the request before the connection failed, so it was not sent again; check before retrying (for a sandbox create: list your sandboxes).",
-        );
+    let may_have_happened = matches!(
+        outcome,
+        Outcome::MaybeProcessed | Outcome::Status(500 | 502 | 504)
+    );
+    if may_have_happened && !is_idempotent(&request.method) {
+        error = error.with_maybe_processed().append_message(&format!(
+            "The server may have carried the request out before this failure, so it was not sent again; {} before trying again.",
+            request.if_unsure.unwrap_or("check whether it took effect")
+        ));
     }
-    if attempt > 0 {
-        error = error.append_message(&format!("(Gave up after {} attempts.)", attempt + 1));
+    if attempts > 1 {
+        error = error.append_message(&format!("(Gave up after {attempts} attempts.)"));
     }
     error
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    /// Larger than allowed (the size, when the server announced it).
+    TooLarge(Option<u64>),
+    Broken(reqwest::Error),
+}
+
+/// Reads a whole body, stopping as soon as it passes `limit` bytes (announced or received),
+/// so an endless or enormous answer costs at most `limit` bytes of memory.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    let announced = response.content_length();
+    if let Some(size) = announced
+        && size > limit
+    {
+        return Err(BodyError::TooLarge(Some(size)));
+    }
+    let mut bytes = Vec::with_capacity(announced.unwrap_or(0).min(1 << 20) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Broken)? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(BodyError::TooLarge(None));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// A duration as people read it: "60 s", "0.5 s", "1.25 s".
+fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{secs:.0} s")
+    } else {
+        format!("{} s", format!("{secs:.2}").trim_end_matches('0'))
+    }
 }
 
 /// reqwest's Display stops at "error sending request"; the useful part is further down.
@@ -740,6 +946,30 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(code_for_status(401, &expired), ErrorCode::TokenExpired);
+    }
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(seconds(Duration::from_secs(60)), "60 s");
+        assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(seconds(Duration::from_millis(1250)), "1.25 s");
+        assert_eq!(seconds(Duration::from_millis(300)), "0.3 s");
+    }
+
+    #[test]
+    fn only_a_post_that_may_have_happened_is_marked() {
+        let post = ApiRequest::new(Method::POST, "/v1/sandboxes", "a sandbox")
+            .if_unsure("list your sandboxes");
+        let get = ApiRequest::new(Method::GET, "/v1/templates", "a list");
+        let error = || Error::new(ErrorCode::Server, "boom.");
+        let marked = finish_error(error(), &post, Outcome::Status(502), 1);
+        assert!(marked.maybe_processed());
+        assert!(marked.message().contains("list your sandboxes"), "{marked}");
+        assert!(!finish_error(error(), &post, Outcome::Status(503), 4).maybe_processed());
+        assert!(!finish_error(error(), &post, Outcome::NotSent, 1).maybe_processed());
+        let retried = finish_error(error(), &get, Outcome::MaybeProcessed, 4);
+        assert!(!retried.maybe_processed());
+        assert!(retried.message().ends_with("(Gave up after 4 attempts.)"));
     }
 
     #[test]

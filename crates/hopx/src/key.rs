@@ -190,10 +190,15 @@ pub fn scrub_secrets(text: &str) -> std::borrow::Cow<'_, str> {
             let mut len = rest.bytes().take_while(|b| is_token_byte(*b)).count();
             let token = &rest[..len];
             if let Some(body) = token.strip_prefix(KEY_PREFIX) {
-                // An already redacted key (`hopx_live_<id>.****`) stays as it is instead of
-                // gaining another four stars each time it is scrubbed.
+                // An already redacted key (`hopx_live_<id>.****`: no secret, then stars) keeps
+                // exactly its own four stars, so scrubbing twice gives what scrubbing once
+                // gave, whatever follows it (more stars, a redacted token).
                 if body.is_empty() || body.ends_with('.') {
-                    len += rest[len..].bytes().take_while(|b| *b == b'*').count();
+                    len += rest[len..]
+                        .bytes()
+                        .take(4)
+                        .take_while(|b| *b == b'*')
+                        .count();
                 }
                 match body.split_once('.') {
                     Some((id, _)) => out.push_str(&format!("{KEY_PREFIX}{id}.****")),
@@ -202,7 +207,10 @@ pub fn scrub_secrets(text: &str) -> std::borrow::Cow<'_, str> {
             } else if token.matches('.').count() >= 2 {
                 out.push_str("****");
             } else {
-                out.push_str(token);
+                // Not a JWT: keep only `eyJ` and go on scanning, so that a key glued to it
+                // (`eyJhopx_live_...`) is still found.
+                out.push_str("eyJ");
+                len = 3;
             }
             i += len;
             continue;

@@ -18,13 +18,17 @@ mod client;
 pub mod config;
 pub mod config_file;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod http;
 mod key;
 mod lenient;
+pub mod log;
 pub mod retry;
 pub mod runtime;
 mod sandbox;
 mod template;
+pub mod transport;
 
 pub use agent::{
     BackgroundExecution, BackgroundOptions, CommandOptions, CommandResult,
@@ -33,8 +37,8 @@ pub use agent::{
     Files, ProcessInfo, RichOutput, RunCodeOptions,
 };
 pub use client::{Client, HEALTH_CHECK_TIMEOUT, health_check, health_check_with_environment};
-pub use config::{AuthHeader, ClientOptions, ResolvedConfig, Source};
-pub use error::{Error, ErrorCode, Result};
+pub use config::{AuthHeader, CallOptions, ClientOptions, ResolvedConfig, Source};
+pub use error::{Error, ErrorCode, Result, TimeoutKind};
 pub use key::ApiKey;
 pub use retry::RetryPolicy;
 pub use sandbox::{

@@ -43,6 +43,8 @@ pub(crate) enum Outcome {
     Status(u16),
     /// The request was (or may have been) written, then the connection broke or timed out.
     MaybeProcessed,
+    /// Nothing was sent, and sending again cannot help (an untrusted TLS certificate).
+    Permanent,
 }
 
 impl RetryPolicy {
@@ -56,7 +58,7 @@ impl RetryPolicy {
             // The server says it did not process these.
             Outcome::Status(429 | 503) => true,
             Outcome::Status(500 | 502 | 504) | Outcome::MaybeProcessed => is_idempotent(method),
-            Outcome::Status(_) => false,
+            Outcome::Status(_) | Outcome::Permanent => false,
         }
     }
 

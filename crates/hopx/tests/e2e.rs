@@ -242,7 +242,9 @@ async fn request_timeout_is_configurable() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout);
-    assert!(err.message().contains("may have processed"), "{err}");
+    assert_eq!(err.timeout_kind(), Some(hopx::TimeoutKind::Request));
+    assert!(err.maybe_processed(), "{err}");
+    assert!(err.message().contains("list your sandboxes"), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "a POST that timed out is not replayed"

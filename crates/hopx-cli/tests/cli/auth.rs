@@ -261,3 +261,24 @@ fn precedence_of_flags_environment_and_profiles() {
         .expect(2);
     assert!(run.stderr.contains("one, three, two"), "{}", run.stderr);
 }
+
+#[test]
+fn status_shows_the_proxy_without_its_password() {
+    let mut env = Env::new();
+    env.set("HOPX_API_KEY", &random_key());
+    env.set("HTTPS_PROXY", "http://me:proxy-pw-3f9a@proxy.internal:3128");
+    let run = env
+        .hopx(&["auth", "status", "--no-verify", "-o", "json"])
+        .ok();
+    let view = run.json();
+    // The test environment also sets NO_PROXY, which the view lists after the proxy.
+    assert!(
+        view["proxy"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://****@proxy.internal:3128 (HTTPS_PROXY)"),
+        "{view}"
+    );
+    let human = env.hopx(&["auth", "status", "--no-verify"]).ok();
+    assert!(!format!("{human:?}{run:?}").contains("proxy-pw-3f9a"));
+}

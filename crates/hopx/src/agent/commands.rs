@@ -140,7 +140,8 @@ impl Sandbox {
         let body = command_body(command, options)?;
         let request = ApiRequest::new(Method::POST, "/commands/run", "a command result")
             .json(body)
-            .timeout(execution_deadline(options.timeout));
+            .if_unsure("the code may have run: check its effects in the sandbox")
+            .min_timeout(execution_deadline(options.timeout));
         let raw: RawCommand = self.agent_json(request).await?;
         Ok(raw.into())
     }

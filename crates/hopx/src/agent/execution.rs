@@ -288,7 +288,8 @@ impl Sandbox {
         }
         let request = ApiRequest::new(Method::POST, "/execute", "an execution result")
             .json(body)
-            .timeout(execution_deadline(timeout));
+            .if_unsure("the code may have run: check its effects in the sandbox")
+            .min_timeout(execution_deadline(timeout));
         let raw: RawExecution = self.agent_json(request).await?;
         Ok(raw.into())
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::sandbox_path;
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{ApiRequest, RequestBody};
+use crate::http::{ApiRequest, MAX_DOWNLOAD_BYTES, RequestBody};
 use crate::lenient;
 use crate::sandbox::Sandbox;
 
@@ -131,8 +131,9 @@ impl Files<'_> {
     /// A file's exact bytes (`GET /files/download`).
     pub async fn read_bytes(&self, path: &str) -> Result<Vec<u8>> {
         let path = sandbox_path("path", path)?;
-        let request =
-            ApiRequest::new(Method::GET, "/files/download", "file bytes").query("path", Some(path));
+        let request = ApiRequest::new(Method::GET, "/files/download", "file bytes")
+            .query("path", Some(path))
+            .max_response_bytes(MAX_DOWNLOAD_BYTES);
         self.sandbox.agent_bytes(request).await
     }
 

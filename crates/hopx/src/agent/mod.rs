@@ -53,9 +53,8 @@ impl Sandbox {
     }
 
     async fn agent_raw(&self, request: &ApiRequest<'_>) -> Result<RawResponse> {
-        let config = self.client().config();
         let base_url = self.agent_base_url().await?;
-        let http = HttpClient::agent(&base_url, config.request_timeout, &config.user_agent)?;
+        let http = HttpClient::agent(&base_url, self.client().config())?;
         let token = self.usable_token(TOKEN_REFRESH_MARGIN, None).await?;
         let first = request.clone().authorization(bearer(&token.value)?);
         match http.send_raw(&first).await {
@@ -82,7 +81,7 @@ fn bearer(token: &str) -> Result<HeaderValue> {
     Ok(value)
 }
 
-/// The HTTP timeout for a call that runs something for up to `execution` seconds.
+/// The least HTTP timeout for a call that runs something for up to `execution` seconds.
 fn execution_deadline(execution: Duration) -> Duration {
     execution.saturating_add(EXECUTION_HTTP_MARGIN)
 }

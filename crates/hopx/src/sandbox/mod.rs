@@ -19,6 +19,7 @@ pub(crate) use list::SandboxPage;
 pub use list::{ListSandboxesOptions, MAX_PAGE_SIZE, SANDBOX_STATUSES, SandboxPager};
 
 use crate::client::Client;
+use crate::config::CallOptions;
 use crate::error::{Error, ErrorCode, Result};
 
 /// A sandbox: its id, what the control plane last said about it, and the client to act on it.
@@ -109,6 +110,17 @@ impl Sandbox {
     /// Creates a sandbox (one `POST /v1/sandboxes`; never sent twice).
     pub async fn create(client: &Client, options: &CreateSandboxOptions) -> Result<Sandbox> {
         client.create_sandbox(options).await
+    }
+
+    /// This sandbox with other retry and timeout settings for the calls made through the
+    /// returned handle. It shares everything else (info, token) with this one, so
+    /// `sandbox.with_call_options(&opts)?.kill()` changes the settings of one call.
+    pub fn with_call_options(&self, options: &CallOptions) -> Result<Sandbox> {
+        Ok(Sandbox {
+            client: self.client.with_call_options(options)?,
+            id: self.id.clone(),
+            shared: Arc::clone(&self.shared),
+        })
     }
 
     /// The sandbox id.

@@ -35,26 +35,16 @@ pub struct LocalServer {
 /// `HOPX_LOCAL_BIN`, else the binary cargo builds next to this test (`cargo nextest run
 /// --workspace` and `scripts/test.sh` build it).
 fn local_binary() -> std::path::PathBuf {
-    if let Some(path) = std::env::var_os("HOPX_LOCAL_BIN") {
-        return path.into();
-    }
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let path = profile_dir.join("hopx-local");
-    assert!(
-        path.is_file(),
-        "{} is missing: run `cargo build -p hopx-local` (or set HOPX_LOCAL_BIN)",
-        path.display()
-    );
-    path
+    sibling_binary("HOPX_LOCAL_BIN", "hopx-local")
 }
 
 impl LocalServer {
     pub async fn start() -> LocalServer {
-        use std::io::BufRead;
+        LocalServer::start_with(&[]).await
+    }
+
+    /// Started with extra command line arguments (e.g. `--rate-limit 1`).
+    pub async fn start_with(extra_args: &[&str]) -> LocalServer {
         use std::process::{Command, Stdio};
         let key = random_key();
         let other_key = random_key();
@@ -69,27 +59,14 @@ impl LocalServer {
             ])
             .args(["--api-key", &key, "--api-key", &other_key, "--data-dir"])
             .arg(data_dir.path())
+            .args(extra_args)
             .env("HOPX_LOCAL_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("hopx-local starts");
-        let stdout = child.stdout.take().unwrap();
-        let line = tokio::time::timeout(
-            Duration::from_secs(20),
-            tokio::task::spawn_blocking(move || {
-                let mut line = String::new();
-                std::io::BufReader::new(stdout)
-                    .read_line(&mut line)
-                    .map(|_| line)
-            }),
-        )
-        .await
-        .expect("hopx-local prints its ready line in time")
-        .unwrap()
-        .unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line).expect("the ready line is JSON");
+        let ready = ready_line(&mut child, "hopx-local").await;
         let url = ready["url"]
             .as_str()
             .expect("the ready line has the url")
@@ -299,4 +276,143 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> bool {
         }
     }
     true
+}
+
+/// The one JSON line a test server prints on stdout when it is ready.
+async fn ready_line(child: &mut std::process::Child, what: &str) -> serde_json::Value {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .map(|_| line)
+        }),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{what} prints its ready line in time"))
+    .unwrap()
+    .unwrap();
+    serde_json::from_str(&line).unwrap_or_else(|_| panic!("{what}'s ready line is JSON: {line}"))
+}
+
+/// A `hopx-testkit` process (crates/hopx-testkit): the fault-injecting proxy, the forward proxy
+/// or the HTTPS front. It stops when dropped, and by itself if this test process dies.
+pub struct Testkit {
+    child: std::process::Child,
+    pub url: String,
+    /// The whole ready line.
+    pub ready: serde_json::Value,
+}
+
+fn sibling_binary(env_var: &str, name: &str) -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os(env_var) {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build -p {name}` (or set {env_var})",
+        path.display()
+    );
+    path
+}
+
+impl Testkit {
+    /// `hopx-testkit faults --upstream <upstream>`.
+    pub async fn faults(upstream: &str) -> Testkit {
+        Testkit::start(&["faults", "--upstream", upstream]).await
+    }
+
+    /// `hopx-testkit proxy [--auth user:pass]`.
+    pub async fn proxy(auth: Option<&str>) -> Testkit {
+        match auth {
+            Some(auth) => Testkit::start(&["proxy", "--auth", auth]).await,
+            None => Testkit::start(&["proxy"]).await,
+        }
+    }
+
+    /// `hopx-testkit tls --upstream <upstream> --ca-out <ca>`; the CA file is in the ready line.
+    pub async fn tls(upstream: &str, ca_out: &std::path::Path, http1_only: bool) -> Testkit {
+        let ca = ca_out.to_str().unwrap();
+        let mut args = vec!["tls", "--upstream", upstream, "--ca-out", ca];
+        if http1_only {
+            args.push("--http1-only");
+        }
+        Testkit::start(&args).await
+    }
+
+    async fn start(args: &[&str]) -> Testkit {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(sibling_binary("HOPX_TESTKIT_BIN", "hopx-testkit"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("hopx-testkit starts");
+        let ready = ready_line(&mut child, "hopx-testkit").await;
+        let url = ready["url"].as_str().expect("a url").to_owned();
+        Testkit { child, url, ready }
+    }
+
+    /// A raw call to the testkit itself (never through the SDK), trusting `ca` for https.
+    pub async fn control(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if let Some(ca) = self.ready["ca"].as_str() {
+            let pem = std::fs::read(ca).unwrap();
+            builder = builder.tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).unwrap());
+        }
+        let client = builder.build().unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = client
+            .request(method, format!("{}{path}", self.url))
+            .timeout(Duration::from_secs(10));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    /// Replaces the fault rules.
+    pub async fn set_rules(&self, rules: &serde_json::Value) {
+        self.control(
+            "POST",
+            "/__faults",
+            Some(serde_json::json!({ "rules": rules })),
+        )
+        .await;
+    }
+
+    /// The fault server's request log.
+    pub async fn fault_log(&self) -> Vec<serde_json::Value> {
+        let log = self.control("GET", "/__faults/log", None).await;
+        log["requests"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Testkit {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
