@@ -658,3 +658,32 @@ def test_debug_logging_never_deadlocks(server, faults, tmp_path):
         pytest.fail(f"deadlock: the child did not finish in 90 s\n{expired.stdout}{expired.stderr}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("OK"), result.stdout + result.stderr
+
+
+def test_importing_hopx_ai_does_not_import_logging():
+    # `logging` costs ~10 ms to import; the SDK reads its level only once the program has
+    # imported it (until then an unconfigured logger's WARNING applies).
+    code = "import sys, hopx_ai; print('logging' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_warning_before_logging_is_imported_still_reaches_it(tmp_path):
+    # No `import logging` in the program: the plain-http warning imports it and is shown by
+    # logging's last-resort handler (stderr), like any unconfigured library warning.
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from hopx_ai import Sandbox
+        Sandbox("sbx_1", api_key="hopx_live_AbCdEf123456.{'s' * 32}",
+                base_url="http://plain.invalid")
+        print("logging" in sys.modules)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "True"
+    assert "plain http" in result.stderr and "s" * 32 not in result.stderr

@@ -5,7 +5,9 @@
 //! a disabled event costs nothing in Python. That level follows the Python logger: every SDK
 //! call starts by copying `logging.getLogger("hopx_ai").getEffectiveLevel()` into it
 //! ([`sync_level`]; a cached bound method, well under a microsecond), so `setLevel` or
-//! `basicConfig` take effect at the next call.
+//! `basicConfig` take effect at the next call. `import hopx_ai` does not import `logging`
+//! (about 10 ms): until the program does, the level is WARNING, which is what an
+//! unconfigured logger shows anyway.
 //!
 //! A record reaches Python as `logger.log(level, record.line(), extra={"hopx": {field:
 //! value}})`. The core calls the sink on whichever thread made the event, usually the
@@ -31,22 +33,37 @@ static EFFECTIVE_LEVEL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// The level last given to the core, as [`rank`]; `u8::MAX` = not yet given.
 static SYNCED: AtomicU8 = AtomicU8::new(u8::MAX);
 
-/// Installs the sink (once, at import) and gives it the logger's current level.
+/// Installs the sink (once, at import) at WARNING, the level of a logger nobody configured.
+/// `logging` itself is not imported here (it costs ~10 ms): until the program imports it, no
+/// handler or level can have been set, so WARNING is right; the first call after it is
+/// imported reads the real level, and a warning before that imports it to be shown.
 pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
-    let logger = LOGGER.get_or_try_init(py, || {
+    hopx::log::set_sink(Some(Arc::new(PythonLogging)), Level::WARN);
+    SYNCED.store(rank(30), Ordering::Relaxed);
+    sync_level(py);
+    Ok(())
+}
+
+/// `logging.getLogger("hopx_ai")`, importing `logging` the first time.
+fn logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    LOGGER.get_or_try_init(py, || {
         Ok::<_, PyErr>(
             py.import("logging")?
                 .call_method1("getLogger", ("hopx_ai",))?
                 .unbind(),
         )
-    })?;
-    EFFECTIVE_LEVEL.get_or_try_init(py, || logger.getattr(py, "getEffectiveLevel"))?;
-    // Off until the level is read below, so nothing reaches Python before it is known.
-    hopx::log::set_sink(Some(Arc::new(PythonLogging)), Level::ERROR);
-    hopx::log::set_sink_level(None);
-    SYNCED.store(0, Ordering::Relaxed);
-    sync_level(py);
-    Ok(())
+    })
+}
+
+/// Whether the program has imported `logging` (a dict lookup in `sys.modules`).
+fn logging_imported(py: Python<'_>) -> bool {
+    static SYS_MODULES: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    SYS_MODULES
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("sys")?.getattr("modules")?.unbind())
+        })
+        .and_then(|modules| modules.bind(py).contains("logging"))
+        .unwrap_or(false)
 }
 
 /// Removes the sink: at interpreter exit, so that no runtime thread tries to take the GIL of
@@ -60,8 +77,18 @@ pub(crate) fn uninstall() {
 /// every SDK call, with the GIL held. A logger that cannot say its level (a replaced
 /// `getEffectiveLevel` that raises) leaves the level as it was.
 pub(crate) fn sync_level(py: Python<'_>) {
-    let Some(effective_level) = EFFECTIVE_LEVEL.get(py) else {
-        return;
+    let effective_level = match EFFECTIVE_LEVEL.get(py) {
+        Some(method) => method,
+        // Not imported yet: nobody can have changed the level from WARNING.
+        None if !logging_imported(py) => return,
+        None => {
+            let Ok(method) = EFFECTIVE_LEVEL
+                .get_or_try_init(py, || logger(py)?.getattr(py, "getEffectiveLevel"))
+            else {
+                return;
+            };
+            method
+        }
     };
     let Ok(level) = effective_level
         .call0(py)
@@ -128,9 +155,7 @@ impl LogSink for PythonLogging {
 }
 
 fn forward(py: Python<'_>, record: &LogRecord) -> PyResult<()> {
-    let Some(logger) = LOGGER.get(py) else {
-        return Ok(());
-    };
+    let logger = logger(py)?;
     let fields = PyDict::new(py);
     for (name, value) in &record.fields {
         match value {
