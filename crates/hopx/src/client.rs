@@ -7,18 +7,16 @@ use reqwest::Method;
 use serde::de::IgnoredAny;
 
 use crate::config::{
-    CallOptions, ClientOptions, Environment, ResolvedConfig, SystemEnvironment, resolve,
-    resolve_base_url,
+    CallOptions, CallSettings, ClientOptions, Environment, ResolvedConfig, SystemEnvironment,
+    resolve, resolve_base_url,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{ApiRequest, HttpClient, KeylessSettings};
-use crate::retry::RetryPolicy;
 use crate::sandbox::{
     AgentToken, CreateSandboxOptions, ListSandboxesOptions, Sandbox, SandboxInfo, SandboxPage,
     SandboxPager, SandboxWithToken, TemplateRef,
 };
 use crate::template::{ListTemplatesOptions, Template, TemplateList, closest_names};
-use crate::transport::Transport;
 
 /// A HopX API client. Cheap to clone: clones share the configuration and, like every client in
 /// the process with the same transport settings, one pool of warm connections.
@@ -364,25 +362,15 @@ pub async fn health_check_with_environment(
         .user_agent
         .clone()
         .unwrap_or_else(crate::config::default_user_agent);
-    let mut retry = RetryPolicy::default();
-    if let Some(max_retries) = options.max_retries {
-        retry.max_retries = crate::config::check_max_retries(max_retries)?;
-    }
-    let transport = Transport::resolve(options, env)?;
+    let settings = CallSettings::resolve(options, env, HEALTH_CHECK_TIMEOUT)?;
     let http = HttpClient::keyless(
         &base_url,
         &KeylessSettings {
             user_agent: &user_agent,
-            request_timeout: crate::config::positive_duration(
-                "request_timeout",
-                options.request_timeout.unwrap_or(HEALTH_CHECK_TIMEOUT),
-            )?,
-            deadline: crate::config::positive_duration(
-                "deadline",
-                options.deadline.unwrap_or(crate::config::DEFAULT_DEADLINE),
-            )?,
-            retry,
-            transport: &transport,
+            request_timeout: settings.request_timeout,
+            deadline: settings.deadline,
+            retry: settings.retry,
+            transport: &settings.transport,
         },
     )?;
     http.send(ApiRequest::new(Method::GET, "/health", "a health status"))

@@ -354,16 +354,12 @@ pub fn resolve(options: &ClientOptions, env: &dyn Environment) -> Result<Resolve
         AuthHeader::default()
     };
 
-    let request_timeout = positive_duration(
-        "request_timeout",
-        options.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
-    )?;
-    let deadline = positive_duration("deadline", options.deadline.unwrap_or(DEFAULT_DEADLINE))?;
-    let mut retry = RetryPolicy::default();
-    if let Some(max_retries) = options.max_retries {
-        retry.max_retries = check_max_retries(max_retries)?;
-    }
-    let transport = Transport::resolve(options, env)?;
+    let CallSettings {
+        request_timeout,
+        deadline,
+        retry,
+        transport,
+    } = CallSettings::resolve(options, env, DEFAULT_REQUEST_TIMEOUT)?;
 
     Ok(ResolvedConfig {
         api_key,
@@ -382,10 +378,41 @@ pub fn resolve(options: &ClientOptions, env: &dyn Environment) -> Result<Resolve
     })
 }
 
+/// How calls are sent: what `resolve` and the keyless health check both need.
+pub(crate) struct CallSettings {
+    pub request_timeout: Duration,
+    pub deadline: Duration,
+    pub retry: RetryPolicy,
+    pub transport: Transport,
+}
+
+impl CallSettings {
+    /// From the options (checked) and the environment (proxies, CA files).
+    pub(crate) fn resolve(
+        options: &ClientOptions,
+        env: &dyn Environment,
+        default_request_timeout: Duration,
+    ) -> Result<CallSettings> {
+        let mut retry = RetryPolicy::default();
+        if let Some(max_retries) = options.max_retries {
+            retry.max_retries = check_max_retries(max_retries)?;
+        }
+        Ok(CallSettings {
+            request_timeout: positive_duration(
+                "request_timeout",
+                options.request_timeout.unwrap_or(default_request_timeout),
+            )?,
+            deadline: positive_duration("deadline", options.deadline.unwrap_or(DEFAULT_DEADLINE))?,
+            retry,
+            transport: Transport::resolve(options, env)?,
+        })
+    }
+}
+
 /// The most retries a caller may ask for: more would only hide an outage for longer.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
 
-pub(crate) fn check_max_retries(max_retries: u32) -> Result<u32> {
+fn check_max_retries(max_retries: u32) -> Result<u32> {
     if max_retries > MAX_RETRIES_LIMIT {
         return Err(Error::invalid_argument(format!(
             "max_retries (maxRetries) is {max_retries}, but at most {MAX_RETRIES_LIMIT} retries are allowed."
@@ -408,7 +435,7 @@ pub fn retries_argument(name: &str, value: f64) -> Result<u32> {
 }
 
 /// A timeout or deadline: zero would fail every call before it is sent.
-pub(crate) fn positive_duration(name: &str, value: Duration) -> Result<Duration> {
+fn positive_duration(name: &str, value: Duration) -> Result<Duration> {
     if value.is_zero() {
         return Err(Error::invalid_argument(format!(
             "{name} must be greater than zero."
